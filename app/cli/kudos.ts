@@ -1,0 +1,116 @@
+// Operator CLI: `npm run kudos -- <command> [flags]` (also the package bin `kudos`).
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { EnvError, parseEnv, type Env } from "~/env.server";
+import { createLogger, type Logger } from "~/logger.server";
+import { resolveDatabase } from "~/db/resolve.server";
+import { applyMigrations, createMigration } from "~/db/schema-engine.server";
+
+export interface CommandContext {
+  env: Env;
+  log: Logger;
+  /** Connection string of the chosen database (migrated unless the command is `migrate`). */
+  databaseUrl: string;
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  out: (line: string) => void;
+}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig["options"]>;
+  run(ctx: CommandContext): Promise<number | void>;
+}
+
+export const commands: Record<string, Command> = {
+  migrate: {
+    summary: "apply pending database migrations",
+    usage: "kudos migrate",
+    options: {},
+    async run({ databaseUrl, out }) {
+      const applied = await applyMigrations(databaseUrl);
+      out(applied.length ? `applied: ${applied.join(", ")}` : "database schema up to date");
+    },
+  },
+  "new-migration": {
+    summary: "write a migration from the diff between prisma/migrations and schema.prisma (developers)",
+    usage: "kudos new-migration --name <name>",
+    options: { name: { type: "string" } },
+    async run({ databaseUrl, values, out }) {
+      const name = values.name;
+      if (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,60}$/.test(name)) {
+        throw new UsageError("--name is required: letters, digits, - and _ (at most 60)");
+      }
+      const dir = await createMigration(databaseUrl, name);
+      out(dir ? `wrote ${dir}/migration.sql` : "schema.prisma and the migrations agree: nothing to write");
+    },
+  },
+};
+
+/** A command's own argument check failed: print usage, exit 2. */
+export class UsageError extends Error {}
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    "usage: kudos <command> [flags]",
+    "",
+    "commands:",
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}  (${c.usage})`),
+  ].join("\n");
+}
+
+export async function runCli(argv: string[], out = (l: string) => console.log(l), err = (l: string) => console.error(l)): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    (name ? out : err)(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    err(`kudos: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false });
+  } catch (e) {
+    err(`kudos ${name}: ${e instanceof Error ? e.message : String(e)}\nusage: ${command.usage}`);
+    return 2;
+  }
+  let env: Env;
+  try {
+    env = parseEnv();
+  } catch (e) {
+    if (e instanceof EnvError) {
+      err(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  // Operators read the command's own output; keep library logs to warnings.
+  const log = createLogger(process.env.LOG_LEVEL ?? "warn");
+  const database = await resolveDatabase(env, log);
+  try {
+    process.env.DATABASE_URL = database.url;
+    if (name !== "migrate" && name !== "new-migration") await applyMigrations(database.url);
+    const code = await command.run({
+      env: { ...env, DATABASE_URL: database.url },
+      log,
+      databaseUrl: database.url,
+      values: parsed.values as CommandContext["values"],
+      positionals: parsed.positionals,
+      out,
+    });
+    return code ?? 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`kudos ${name}: ${e.message}\nusage: ${command.usage}`);
+      return 2;
+    }
+    err(`kudos ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  } finally {
+    await database.stop();
+  }
+}
