@@ -26,10 +26,55 @@ export const envSchema = z
     /** Local state for the embedded default: Postgres data, the generated encryption key. */
     DATA_DIR: z.string().min(1).default(".data"),
     EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+
+    // Secrets. In production both are required; the embedded default generates them once and
+    // keeps them in DATA_DIR/secrets.json (app/lib/secrets.server.ts).
+    /** 32 bytes, base64: AES-256-GCM key for host tokens at rest. */
+    ENCRYPTION_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded")
+      .optional(),
+    /** Signs tracked review links, unsubscribe links and other public tokens (>= 32 chars). */
+    LINK_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+
+    // Host platforms. A host is enabled when its client id and secret are set.
+    JOBBER_CLIENT_ID: z.string().min(1).optional(),
+    JOBBER_CLIENT_SECRET: z.string().min(1).optional(),
+    JOBBER_GRAPHQL_VERSION: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").default("2025-04-16"),
+    /** The built-in sandbox host under /sandbox. Default: on unless NODE_ENV=production. */
+    SANDBOX_HOST: bool.optional(),
+
+    // Email (Resend). Unset API key: the outbox transport stores messages instead.
+    RESEND_API_KEY: z.string().startsWith("re_", "must start with re_").optional(),
+    RESEND_WEBHOOK_SECRET: z.string().startsWith("whsec_", "must start with whsec_").optional(),
+    /** Sending address on a verified domain, e.g. reviews@mail.example.com. */
+    EMAIL_FROM: z.string().email().default("reviews@kudos.localhost"),
+
+    // SMS (Twilio). Unset: the outbox transport.
+    TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must look like AC followed by 32 hex digits").optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+    TWILIO_FROM_NUMBER: z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number like +15551234567").optional(),
+    TWILIO_MESSAGING_SERVICE_SID: z.string().regex(/^MG[0-9a-fA-F]{32}$/, "must look like MG followed by 32 hex digits").optional(),
+
+    // Rate-limit storage: Upstash REST in production, a Redis URL, or in-process when neither is set.
+    UPSTASH_REDIS_REST_URL: optionalUrl,
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional(),
+    /** Requests per minute per IP on public endpoints (/r, /u, /f, webhooks). */
+    PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+
+    // Scheduling: Inngest cloud when keys are set, else the in-process scheduler.
+    INNGEST_EVENT_KEY: z.string().min(1).optional(),
+    INNGEST_SIGNING_KEY: z.string().min(1).optional(),
+    INNGEST_SIGNING_KEY_FALLBACK: z.string().min(1).optional(),
+    INNGEST_DEV: z.string().optional(),
+    /** How often the in-process scheduler drains due touches. */
+    SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(250).default(5_000),
   })
   .transform((env) => ({
     ...env,
-    APP_URL: env.APP_URL ?? `http://localhost:${env.PORT}`,
+    APP_URL: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
+    SANDBOX_HOST: env.SANDBOX_HOST ?? env.NODE_ENV !== "production",
   }));
 
 export type Env = z.infer<typeof envSchema>;
@@ -41,17 +86,39 @@ export class EnvError extends Error {
   }
 }
 
+/** Rules across variables, checked on the raw values so they are reported with the rest. */
+function crossCheck(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const pair = (a: string, b: string) => {
+    if (Boolean(env[a]) !== Boolean(env[b])) {
+      problems.push(`${env[a] ? b : a}: must be set together with ${env[a] ? a : b}`);
+    }
+  };
+  pair("JOBBER_CLIENT_ID", "JOBBER_CLIENT_SECRET");
+  pair("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN");
+  pair("UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN");
+  if (env.TWILIO_ACCOUNT_SID && !env.TWILIO_FROM_NUMBER && !env.TWILIO_MESSAGING_SERVICE_SID) {
+    problems.push("TWILIO_FROM_NUMBER: set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID");
+  }
+  if (env.NODE_ENV === "production") {
+    for (const key of ["ENCRYPTION_KEY", "LINK_SECRET", "APP_URL"]) {
+      if (!env[key]) problems.push(`${key}: is required in production`);
+    }
+  }
+  return problems;
+}
+
 /** Parses a source of variables (process.env by default); empty strings count as unset. */
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const cleaned = Object.fromEntries(
-    Object.entries(source).filter(([, v]) => v !== undefined && v !== ""),
+    Object.entries(source).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""),
   );
   const result = envSchema.safeParse(cleaned);
-  if (!result.success) {
-    throw new EnvError(
-      result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`),
-    );
-  }
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`)),
+    ...crossCheck(cleaned),
+  ];
+  if (problems.length > 0 || !result.success) throw new EnvError(problems);
   return result.data;
 }
 
@@ -67,4 +134,3 @@ export function resetEnvForTests(): void {
   cached = undefined;
 }
 
-export { bool as envBool };
