@@ -32,6 +32,23 @@ export const commands: Record<string, Command> = {
       out(applied.length ? `applied: ${applied.join(", ")}` : "database schema up to date");
     },
   },
+  seed: {
+    summary: "seed the system templates and presets (idempotent; also done on start)",
+    usage: "kudos seed",
+    options: {},
+    async run({ databaseUrl, out }) {
+      const { createDatabase } = await import("~/db.server");
+      const { seedPresets } = await import("~/domain/campaigns.server");
+      const db = createDatabase(databaseUrl, 2);
+      try {
+        const seeded = await seedPresets(db.prisma);
+        out(`seeded ${seeded.templates} system templates and ${seeded.presets} presets`);
+      } finally {
+        await db.prisma.$disconnect();
+        await db.pool.end();
+      }
+    },
+  },
   "new-migration": {
     summary: "write a migration from the diff between prisma/migrations and schema.prisma (developers)",
     usage: "kudos new-migration --name <name>",

@@ -415,8 +415,9 @@ ALTER TABLE "campaign_touch" ADD CONSTRAINT "campaign_touch_delay_range" CHECK (
 -- any order inside one transaction.
 CREATE FUNCTION "campaign_requires_touches"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  target uuid := CASE WHEN TG_TABLE_NAME = 'campaign' THEN NEW.id ELSE OLD.campaign_id END;
+  target uuid;
 BEGIN
+  IF TG_TABLE_NAME = 'campaign' THEN target := NEW.id; ELSE target := OLD.campaign_id; END IF;
   IF EXISTS (SELECT 1 FROM campaign WHERE id = target)
      AND NOT EXISTS (SELECT 1 FROM campaign_touch WHERE campaign_id = target) THEN
     RAISE EXCEPTION 'campaign % must have at least one touch', target USING ERRCODE = '23514';

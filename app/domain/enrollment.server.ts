@@ -1,0 +1,322 @@
+// Jobs and enrollment: record what the host reports, decide whether the customer is asked for a
+// review, and schedule the touches. Recording a job never fails because enrollment did: the job
+// is stored first, and the enrollment outcome (enrolled, or skipped/failed with a reason) is
+// stored on it where the merchant can see it.
+import { Prisma, type Channel, type JobOutcome } from "~/generated/prisma/client";
+import { NotFoundError, ValidationError } from "~/lib/errors.server";
+import { logger } from "~/logger.server";
+import { scheduleTouches } from "./schedule";
+import { stopEnrollments } from "./stops.server";
+import { DAY_MS, type DomainDeps, type Tx } from "./types";
+
+export interface CustomerInput {
+  hostCustomerId: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  timezone?: string | null;
+  region?: string | null;
+  country?: string | null;
+}
+
+export interface JobInput {
+  hostJobId: string;
+  title?: string | null;
+  serviceType?: string | null;
+  /** Host status; "completed" and "cancelled" matter here. */
+  status: string;
+  completedAt?: Date | null;
+  noReviewRequest?: boolean;
+  /** The host's event time: older events never overwrite newer state. */
+  occurredAt?: Date;
+  customer: CustomerInput;
+}
+
+export type SkipReason =
+  | "no_matching_campaign"
+  | "cooldown"
+  | "opted_out"
+  | "no_contact"
+  | "no_review_request"
+  | "not_completed"
+  | "business_uninstalled";
+
+export type EnrollResult =
+  | { outcome: "enrolled"; enrollmentId: string; campaignId: string; replaced: string[] }
+  | { outcome: "already_enrolled"; enrollmentId: string }
+  | { outcome: "skipped"; reason: SkipReason }
+  | { outcome: "failed"; reason: string };
+
+export interface RecordJobResult {
+  jobId: string;
+  customerId: string;
+  /** False when the event was older than what is stored and changed nothing. */
+  applied: boolean;
+  enrollment?: EnrollResult;
+  /** Enrollments stopped because the host cancelled the job. */
+  stopped?: string[];
+}
+
+export const COMPLETED_STATUSES = new Set(["completed", "complete", "closed", "done", "finished"]);
+export const CANCELLED_STATUSES = new Set(["cancelled", "canceled", "archived", "deleted"]);
+
+function normalizeStatus(status: string): string {
+  return status.trim().toLowerCase();
+}
+
+/**
+ * Upserts the customer in one statement (safe under concurrent deliveries); an event older than
+ * the stored state changes nothing.
+ */
+export async function upsertCustomer(
+  tx: Tx,
+  businessId: string,
+  input: CustomerInput,
+  occurredAt: Date | undefined,
+  now: Date,
+): Promise<{ id: string; applied: boolean }> {
+  const email = input.email ? input.email.trim().toLowerCase() : null;
+  const region = input.region ? input.region.toUpperCase() : null;
+  const country = input.country ? input.country.toUpperCase() : null;
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    INSERT INTO customer (business_id, host_customer_id, first_name, last_name, email, phone, timezone, region, country, host_updated_at, created_at, updated_at)
+    VALUES (${businessId}::uuid, ${input.hostCustomerId}, ${input.firstName ?? null}, ${input.lastName ?? null}, ${email},
+            ${input.phone ?? null}, ${input.timezone ?? null}, ${region}, ${country}, ${occurredAt ?? null}, ${now}, ${now})
+    ON CONFLICT (business_id, host_customer_id) DO UPDATE
+       SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, email = EXCLUDED.email,
+           phone = EXCLUDED.phone, timezone = EXCLUDED.timezone, region = EXCLUDED.region,
+           country = EXCLUDED.country, host_updated_at = EXCLUDED.host_updated_at, updated_at = EXCLUDED.updated_at
+     WHERE customer.redacted_at IS NULL
+       AND (EXCLUDED.host_updated_at IS NULL OR customer.host_updated_at IS NULL
+            OR EXCLUDED.host_updated_at >= customer.host_updated_at)
+    RETURNING id::text`;
+  if (rows[0]) return { id: rows[0].id, applied: true };
+  const existing = await tx.customer.findUniqueOrThrow({
+    where: { businessId_hostCustomerId: { businessId, hostCustomerId: input.hostCustomerId } },
+    select: { id: true },
+  });
+  return { id: existing.id, applied: false };
+}
+
+/**
+ * Records a job the host reported (created, updated, completed or cancelled) and, when it is
+ * completed and not flagged, enrolls the customer. The job is committed before enrollment runs.
+ */
+export async function recordJob(deps: DomainDeps, businessId: string, input: JobInput): Promise<RecordJobResult> {
+  const { db, clock } = deps;
+  const status = normalizeStatus(input.status);
+  const completed = COMPLETED_STATUSES.has(status);
+  const cancelled = CANCELLED_STATUSES.has(status);
+  const now = clock.now();
+
+  const stored = await db.$transaction(async (tx) => {
+    const customer = await upsertCustomer(tx, businessId, input.customer, input.occurredAt, now);
+    const completedAt = completed ? (input.completedAt ?? now) : (input.completedAt ?? null);
+    // One statement, so concurrent deliveries of one job cannot both insert; stale events are no-ops.
+    const rows = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO job (business_id, host_job_id, customer_id, title, service_type, status, completed_at, no_review_request, host_updated_at, created_at, updated_at)
+      VALUES (${businessId}::uuid, ${input.hostJobId}, ${customer.id}::uuid, ${input.title ?? null}, ${input.serviceType?.trim() || null},
+              ${status}, ${completedAt}, ${input.noReviewRequest ?? false}, ${input.occurredAt ?? null}, ${now}, ${now})
+      ON CONFLICT (business_id, host_job_id) DO UPDATE
+         SET customer_id = EXCLUDED.customer_id, title = EXCLUDED.title, service_type = EXCLUDED.service_type,
+             status = EXCLUDED.status, completed_at = EXCLUDED.completed_at,
+             no_review_request = EXCLUDED.no_review_request, host_updated_at = EXCLUDED.host_updated_at,
+             updated_at = EXCLUDED.updated_at
+       WHERE EXCLUDED.host_updated_at IS NULL OR job.host_updated_at IS NULL
+             OR EXCLUDED.host_updated_at >= job.host_updated_at
+      RETURNING id::text`;
+    if (rows[0]) return { jobId: rows[0].id, customerId: customer.id, applied: true };
+    const job = await tx.job.findUniqueOrThrow({
+      where: { businessId_hostJobId: { businessId, hostJobId: input.hostJobId } },
+      select: { id: true, customerId: true },
+    });
+    return { jobId: job.id, customerId: job.customerId, applied: false };
+  });
+
+  const result: RecordJobResult = { ...stored };
+  if (!stored.applied) return result;
+  if (cancelled) {
+    result.stopped = await db.$transaction((tx) =>
+      stopEnrollments(tx, businessId, { jobId: stored.jobId }, "job_cancelled", now),
+    );
+    return result;
+  }
+  if (completed) result.enrollment = await enrollJob(deps, businessId, stored.jobId);
+  return result;
+}
+
+interface EnrollOptions {
+  /** Merchant-initiated: bypasses cooldown and the job's "no review request" flag. */
+  manual?: boolean;
+}
+
+/**
+ * Enrolls a completed job's customer in the matching active campaign. Idempotent: a second call
+ * for the same job reports already_enrolled. Never throws for a business reason: the outcome is
+ * returned and stored on the job.
+ */
+export async function enrollJob(
+  deps: DomainDeps,
+  businessId: string,
+  jobId: string,
+  opts: EnrollOptions = {},
+): Promise<EnrollResult> {
+  let result: EnrollResult;
+  try {
+    result = await attemptEnroll(deps, businessId, jobId, opts);
+  } catch (err) {
+    if (err instanceof NotFoundError || err instanceof ValidationError) throw err;
+    // Two deliveries of the same job at once: the unique key on job_id decides; the loser reports it.
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+      const existing = await deps.db.enrollment.findUnique({ where: { jobId }, select: { id: true } });
+      if (existing) return { outcome: "already_enrolled", enrollmentId: existing.id };
+    }
+    logger.error({ err, businessId, jobId }, "enrollment failed");
+    result = { outcome: "failed", reason: err instanceof Error ? err.message.slice(0, 500) : String(err) };
+  }
+  if (result.outcome !== "already_enrolled") await recordOutcome(deps, businessId, jobId, result);
+  return result;
+}
+
+async function recordOutcome(deps: DomainDeps, businessId: string, jobId: string, result: EnrollResult) {
+  const outcome: JobOutcome = result.outcome === "enrolled" ? "enrolled" : result.outcome === "skipped" ? "skipped" : "failed";
+  const reason = result.outcome === "skipped" || result.outcome === "failed" ? result.reason : null;
+  await deps.db.job.updateMany({
+    where: { id: jobId, businessId },
+    data: { outcome, outcomeReason: reason, outcomeAt: deps.clock.now() },
+  });
+}
+
+/** Identity of a person across host customer records: same record, same email or same phone. */
+async function samePersonCustomerIds(
+  tx: Tx,
+  businessId: string,
+  customer: { id: string; email: string | null; phone: string | null },
+): Promise<string[]> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id::text FROM customer
+     WHERE business_id = ${businessId}::uuid
+       AND (id = ${customer.id}::uuid
+            OR (${customer.email}::text IS NOT NULL AND email = ${customer.email})
+            OR (${customer.phone}::text IS NOT NULL AND phone = ${customer.phone}))`;
+  return rows.map((r) => r.id);
+}
+
+async function attemptEnroll(
+  { db, clock }: DomainDeps,
+  businessId: string,
+  jobId: string,
+  opts: EnrollOptions,
+): Promise<EnrollResult> {
+  return db.$transaction(async (tx) => {
+    const now = clock.now();
+    const job = await tx.job.findFirst({
+      where: { id: jobId, businessId },
+      include: { customer: true, business: true },
+    });
+    if (!job) throw new NotFoundError("Job not found");
+    if (job.business.status !== "installed") return { outcome: "skipped", reason: "business_uninstalled" };
+    if (!COMPLETED_STATUSES.has(job.status) || !job.completedAt) return { outcome: "skipped", reason: "not_completed" };
+    if (job.noReviewRequest && !opts.manual) return { outcome: "skipped", reason: "no_review_request" };
+
+    // Serialise enrollments of one person (any of their contact points), so two jobs completed
+    // at once cannot both pass the cooldown check or both become the active enrollment.
+    const lockKeys = [`c:${job.customerId}`, job.customer.email && `e:${job.customer.email}`, job.customer.phone && `p:${job.customer.phone}`]
+      .filter((k): k is string => Boolean(k))
+      .map((k) => `${businessId}:${k}`)
+      .sort();
+    for (const key of lockKeys) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+    // Checked under the lock: a concurrent delivery of this job may have just committed.
+    const already = await tx.enrollment.findUnique({ where: { jobId }, select: { id: true } });
+    if (already) return { outcome: "already_enrolled", enrollmentId: already.id };
+
+    const campaign =
+      (job.serviceType &&
+        (await tx.campaign.findFirst({
+          where: { businessId, status: "active", deletedAt: null, serviceType: job.serviceType },
+          include: { touches: { orderBy: { position: "asc" } } },
+        }))) ||
+      (await tx.campaign.findFirst({
+        where: { businessId, status: "active", deletedAt: null, serviceType: null },
+        include: { touches: { orderBy: { position: "asc" } } },
+      }));
+    if (!campaign || campaign.touches.length === 0) return { outcome: "skipped", reason: "no_matching_campaign" };
+
+    const samePerson = await samePersonCustomerIds(tx, businessId, job.customer);
+
+    if (!opts.manual && job.business.cooldownDays > 0) {
+      const since = new Date(now.getTime() - job.business.cooldownDays * DAY_MS);
+      const recent = await tx.enrollment.findFirst({
+        where: { businessId, customerId: { in: samePerson }, enrolledAt: { gte: since } },
+        select: { id: true },
+      });
+      if (recent) return { outcome: "skipped", reason: "cooldown" };
+    }
+
+    // Can any touch of this campaign reach the customer?
+    const channels = new Set<Channel>(campaign.touches.map((t) => t.channel));
+    const contact: Partial<Record<Channel, string | null>> = { email: job.customer.email, sms: job.customer.phone };
+    const reachable = [...channels].filter((c) => contact[c]);
+    if (reachable.length === 0) return { outcome: "skipped", reason: "no_contact" };
+    const suppressed = await tx.suppression.findMany({
+      where: {
+        businessId,
+        OR: reachable.map((c) => ({ channel: c, address: contact[c]! })),
+      },
+      select: { channel: true },
+    });
+    if (suppressed.length === reachable.length) return { outcome: "skipped", reason: "opted_out" };
+
+    // A repeat job replaces the person's running enrollment: never two active at once.
+    const replaced = await stopEnrollments(tx, businessId, { customerIds: samePerson }, "repeat_job", now);
+
+    const overrides = (job.business.serviceTypeDelays ?? {}) as Record<string, number>;
+    const override = job.serviceType && typeof overrides[job.serviceType] === "number" ? overrides[job.serviceType] : null;
+    const due = scheduleTouches(job.completedAt, campaign.touches, now, override);
+    const enrollment = await tx.enrollment.create({
+      data: {
+        businessId,
+        campaignId: campaign.id,
+        jobId: job.id,
+        customerId: job.customerId,
+        status: "active",
+        currentTouch: 1,
+        nextDueAt: due[0]!,
+        manual: opts.manual ?? false,
+        enrolledAt: now,
+      },
+      select: { id: true },
+    });
+    await tx.enrollmentTouch.createMany({
+      data: campaign.touches.map((t, i) => ({
+        enrollmentId: enrollment.id,
+        position: t.position,
+        businessId,
+        campaignId: campaign.id,
+        channel: t.channel,
+        scheduledAt: due[i]!,
+      })),
+    });
+    return { outcome: "enrolled", enrollmentId: enrollment.id, campaignId: campaign.id, replaced };
+  });
+}
+
+/** The merchant enrolls a job by hand: bypasses cooldown. */
+export function manualEnroll(deps: DomainDeps, businessId: string, jobId: string): Promise<EnrollResult> {
+  return enrollJob(deps, businessId, jobId, { manual: true });
+}
+
+/** The merchant stops one enrollment by hand. Returns false when it was not active. */
+export async function stopEnrollmentManually(
+  { db, clock }: DomainDeps,
+  businessId: string,
+  enrollmentId: string,
+): Promise<boolean> {
+  const exists = await db.enrollment.findFirst({ where: { id: enrollmentId, businessId }, select: { id: true } });
+  if (!exists) throw new NotFoundError("Enrollment not found");
+  const stopped = await db.$transaction((tx) =>
+    stopEnrollments(tx, businessId, { enrollmentIds: [enrollmentId] }, "manual", clock.now()),
+  );
+  return stopped.length > 0;
+}

@@ -1,0 +1,45 @@
+// Stopping enrollments. Every stop is one guarded statement ("only if still active") that also
+// cancels the enrollment's pending touches, so concurrent stops, sends and re-enrollments never
+// leave an enrollment half-stopped. Callers run it inside the transaction that records the cause.
+import { Prisma, type StopReason } from "~/generated/prisma/client";
+import type { Tx } from "./types";
+
+export type StopTarget =
+  | { enrollmentIds: string[] }
+  | { campaignId: string }
+  | { customerIds: string[] }
+  | { jobId: string }
+  | { all: true };
+
+function targetSql(target: StopTarget): Prisma.Sql {
+  if ("enrollmentIds" in target) return Prisma.sql`id = ANY(${target.enrollmentIds}::uuid[])`;
+  if ("campaignId" in target) return Prisma.sql`campaign_id = ${target.campaignId}::uuid`;
+  if ("customerIds" in target) return Prisma.sql`customer_id = ANY(${target.customerIds}::uuid[])`;
+  if ("jobId" in target) return Prisma.sql`job_id = ${target.jobId}::uuid`;
+  return Prisma.sql`TRUE`;
+}
+
+/** Stops the business's active enrollments matching the target; returns the ids it stopped. */
+export async function stopEnrollments(
+  tx: Tx,
+  businessId: string,
+  target: StopTarget,
+  reason: StopReason,
+  now: Date,
+): Promise<string[]> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    WITH stopped AS (
+      UPDATE enrollment
+         SET status = 'stopped', stop_reason = ${reason}::"StopReason", stopped_at = ${now},
+             next_due_at = NULL, lease_token = NULL
+       WHERE business_id = ${businessId}::uuid AND status = 'active' AND ${targetSql(target)}
+      RETURNING id
+    ), cancelled AS (
+      UPDATE enrollment_touch t
+         SET status = 'cancelled', reason = ${reason}
+        FROM stopped
+       WHERE t.enrollment_id = stopped.id AND t.status = 'pending'
+    )
+    SELECT id::text FROM stopped`;
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,14 @@
+import type { PrismaClient } from "~/generated/prisma/client";
+import type { Clock } from "~/lib/clock.server";
+
+/** What every domain operation needs: the database and the time. */
+export interface DomainDeps {
+  db: PrismaClient;
+  clock: Clock;
+}
+
+/** A Prisma client or the client inside an interactive transaction. */
+export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
