@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // Test helpers named use* (useTestDatabase, useResendMock) register vitest hooks, not React ones.
+    files: ["test/**"],
+    rules: { "react-hooks/rules-of-hooks": "off" },
+  },
+  {
     files: ["**/*.js", "**/*.cjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },

@@ -49,6 +49,61 @@ export const commands: Record<string, Command> = {
       }
     },
   },
+  tick: {
+    summary: "run one drain of due touches as of a time and print a JSON summary",
+    usage: "kudos tick [--now <ISO time>] [--limit N]",
+    options: { now: { type: "string" }, limit: { type: "string" } },
+    async run({ env, databaseUrl, values, out }) {
+      const now = values.now === undefined ? new Date() : new Date(String(values.now));
+      if (Number.isNaN(now.getTime())) throw new UsageError("--now must be an ISO time like 2026-11-21T15:00:00Z");
+      const limit = values.limit === undefined ? undefined : Number(values.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError("--limit must be a positive whole number");
+      const { createDatabase } = await import("~/db.server");
+      const { createServices } = await import("~/services.server");
+      const { drain, DEFAULT_BATCH_SIZE } = await import("~/engine/processor.server");
+      const { ManualClock } = await import("~/lib/clock.server");
+      const db = createDatabase(databaseUrl, 4);
+      try {
+        const services = createServices(env, db, new ManualClock(now));
+        const batchSize = Math.min(limit ?? DEFAULT_BATCH_SIZE, DEFAULT_BATCH_SIZE);
+        const summary = await drain(services.processor, {
+          batchSize,
+          maxBatches: limit === undefined ? undefined : Math.ceil(limit / batchSize),
+        });
+        out(JSON.stringify({ now: now.toISOString(), ...summary }));
+      } finally {
+        await db.prisma.$disconnect();
+        await db.pool.end();
+      }
+    },
+  },
+  outbox: {
+    summary: "list the messages the outbox transport stored (embedded default)",
+    usage: "kudos outbox [--json] [--limit N] [--business <id>]",
+    options: { json: { type: "boolean" }, limit: { type: "string" }, business: { type: "string" } },
+    async run({ databaseUrl, values, out }) {
+      const limit = values.limit === undefined ? 20 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError("--limit must be a whole number from 1 to 1000");
+      const { createDatabase } = await import("~/db.server");
+      const { listOutbox } = await import("~/engine/transports/index.server");
+      const db = createDatabase(databaseUrl, 2);
+      try {
+        const messages = await listOutbox(db.prisma, { limit, businessId: typeof values.business === "string" ? values.business : undefined });
+        if (values.json) {
+          out(JSON.stringify(messages, null, 2));
+          return;
+        }
+        if (messages.length === 0) out("the outbox is empty");
+        for (const m of messages) {
+          out(`${m.createdAt.toISOString()}  ${m.channel.toUpperCase().padEnd(5)}  to ${m.to}${m.subject ? `  "${m.subject}"` : ""}`);
+          out(`  ${m.text.replace(/\s+/g, " ").slice(0, 160)}`);
+        }
+      } finally {
+        await db.prisma.$disconnect();
+        await db.pool.end();
+      }
+    },
+  },
   "new-migration": {
     summary: "write a migration from the diff between prisma/migrations and schema.prisma (developers)",
     usage: "kudos new-migration --name <name>",

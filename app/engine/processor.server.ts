@@ -1,0 +1,285 @@
+// The touch processor: claim due touches, decide (quiet hours, reachability, pacing), render,
+// send, record. Three short transactions per batch and never one held across a provider call:
+//   1. claim (one statement, SKIP LOCKED, leases the rows)
+//   2. re-check "still active and still ours" and record the intent to send
+//   3. record outcomes and advance
+// Any number of processors may run at once; each touch is sent at most once per enrollment and
+// position (send_log unique key), and a crashed processor's touches come back when the lease ends.
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import type { PrismaClient } from "~/generated/prisma/client";
+import type { Clock } from "~/lib/clock.server";
+import type { Logger } from "~/logger.server";
+import type { LinkBuilder } from "~/links/tokens.server";
+import { stopEnrollments } from "~/domain/stops.server";
+import { nextAllowedTime, resolveRecipientLocale } from "./quiet-hours.server";
+import type { SendRateLimiter } from "./rate-limit/index.server";
+import { renderEmail, renderSms } from "./render";
+import { claimDueTouches } from "./sql/claim.sql";
+import { loadTouchContexts, type TouchContext } from "./sql/touch-context.sql";
+import { beginSends, deferTouches, finishEnrollments, recordOutcomes, type SendIntent, type TouchOutcome } from "./sql/outcomes.sql";
+import { formatFromAddress } from "./transports/index.server";
+import type { EmailTransport, OutgoingEmail, OutgoingSms, SendResult, SmsTransport } from "./transports/types";
+
+export interface ProcessorDeps {
+  db: PrismaClient;
+  pool: pg.Pool;
+  clock: Clock;
+  logger: Logger;
+  email: EmailTransport;
+  sms: SmsTransport;
+  limiter: SendRateLimiter;
+  links: LinkBuilder;
+  /** Sending address, e.g. reviews@mail.kudos.app; the business name is the display name. */
+  emailFrom: string;
+  appUrl: string;
+}
+
+export interface BatchOptions {
+  batchSize?: number;
+  /** How long a claimed touch stays ours before another processor may take it. */
+  leaseMs?: number;
+  /** Concurrent SMS sends within a batch. */
+  smsConcurrency?: number;
+}
+
+export interface BatchSummary {
+  claimed: number;
+  sent: number;
+  deferred: number;
+  skipped: number;
+  failed: number;
+  completed: number;
+}
+
+export const DEFAULT_BATCH_SIZE = 200;
+export const DEFAULT_LEASE_MS = 5 * 60_000;
+
+const empty = (): BatchSummary => ({ claimed: 0, sent: 0, deferred: 0, skipped: 0, failed: 0, completed: 0 });
+
+export function idempotencyKey(enrollmentId: string, position: number): string {
+  return `kudos-touch-${enrollmentId}-${position}`;
+}
+
+interface Prepared {
+  ctx: TouchContext;
+  channel: "email" | "sms";
+  recipient: string;
+  email?: OutgoingEmail;
+  sms?: OutgoingSms;
+  intent: SendIntent;
+}
+
+/** Runs one batch: claim up to batchSize due touches and see each to an outcome or a deferral. */
+export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {}): Promise<BatchSummary> {
+  const { pool, clock, logger } = deps;
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+  const leaseToken = randomUUID();
+  const summary = empty();
+
+  const claimed = await claimDueTouches(pool, { now: clock.now(), limit: batchSize, leaseMs, leaseToken });
+  summary.claimed = claimed.length;
+  if (claimed.length === 0) return summary;
+
+  const contexts = await loadTouchContexts(pool, claimed.map((c) => c.enrollmentId));
+  const now = clock.now();
+  const outcomes: TouchOutcome[] = [];
+  const deferrals: { enrollmentId: string; dueAt: Date }[] = [];
+  const finished: string[] = [];
+  const prepared: Prepared[] = [];
+
+  const outcome = (ctx: TouchContext, channel: "email" | "sms", o: Partial<TouchOutcome> & Pick<TouchOutcome, "outcome">): TouchOutcome => ({
+    enrollmentId: ctx.enrollmentId,
+    position: ctx.position,
+    businessId: ctx.business.id,
+    channel,
+    recipient: channel === "email" ? ctx.customer.email : ctx.customer.phone,
+    reason: null,
+    provider: null,
+    providerMessageId: null,
+    errorCode: null,
+    ...o,
+  });
+
+  await Promise.all(
+    contexts.map(async (ctx) => {
+      if (!ctx.touch) {
+        finished.push(ctx.enrollmentId);
+        return;
+      }
+      const channel = ctx.touch.channel;
+      // 1. Quiet hours in the recipient's local time: defer, never fail.
+      const locale = resolveRecipientLocale(ctx.customer, ctx.business.timezone);
+      const allowedAt = nextAllowedTime(now, locale, {
+        startMinute: ctx.business.quietHoursStart,
+        endMinute: ctx.business.quietHoursEnd,
+      });
+      if (allowedAt.getTime() > now.getTime()) {
+        deferrals.push({ enrollmentId: ctx.enrollmentId, dueAt: allowedAt });
+        return;
+      }
+      // 2. Can the customer receive this channel at all?
+      const address = channel === "email" ? ctx.customer.email : ctx.customer.phone;
+      if (!address) {
+        outcomes.push(outcome(ctx, channel, { outcome: "skipped", reason: channel === "email" ? "no_email" : "no_phone" }));
+        return;
+      }
+      if ((channel === "email" && ctx.emailSuppressed) || (channel === "sms" && ctx.smsSuppressed)) {
+        outcomes.push(outcome(ctx, channel, { outcome: "skipped", reason: channel === "email" ? "email_suppressed" : "sms_opted_out" }));
+        return;
+      }
+      if (channel === "email" && !ctx.business.physicalAddress) {
+        // CAN-SPAM: every commercial email carries a postal address; the merchant sets it in Settings.
+        outcomes.push(outcome(ctx, channel, { outcome: "skipped", reason: "no_physical_address" }));
+        return;
+      }
+      // 3. Pacing: at most N sends per business per channel per hour; over it, wait for capacity.
+      const limit = channel === "email" ? ctx.business.emailHourlyLimit : ctx.business.smsHourlyLimit;
+      const permit = await deps.limiter.take({ businessId: ctx.business.id, channel }, limit);
+      if (!permit.allowed) {
+        deferrals.push({ enrollmentId: ctx.enrollmentId, dueAt: new Date(Math.max(permit.retryAt.getTime(), now.getTime() + 1_000)) });
+        return;
+      }
+      // 4. Render the touch's own template.
+      const context = {
+        customer: { firstName: ctx.customer.firstName, lastName: ctx.customer.lastName },
+        business: { name: ctx.business.name, physicalAddress: ctx.business.physicalAddress, phone: ctx.business.contactPhone },
+        serviceType: ctx.serviceType,
+        jobTitle: ctx.jobTitle,
+        reviewLink: deps.links.review(ctx.enrollmentId, ctx.position),
+        unsubscribeLink: deps.links.unsubscribe(ctx.enrollmentId, ctx.position),
+      };
+      const key = idempotencyKey(ctx.enrollmentId, ctx.position);
+      const base = { enrollmentId: ctx.enrollmentId, position: ctx.position, businessId: ctx.business.id, channel, recipient: address };
+      if (channel === "email") {
+        const rendered = renderEmail({ subject: ctx.touch.subject, body: ctx.touch.body }, context);
+        prepared.push({
+          ctx,
+          channel,
+          recipient: address,
+          email: {
+            businessId: ctx.business.id,
+            idempotencyKey: key,
+            from: formatFromAddress(ctx.business.senderName || ctx.business.name, deps.emailFrom),
+            to: address,
+            replyTo: ctx.business.replyTo ?? undefined,
+            subject: rendered.subject,
+            html: rendered.html,
+            text: rendered.text,
+            headers: rendered.headers,
+            tags: { enrollment_id: ctx.enrollmentId, touch: String(ctx.position), business_id: ctx.business.id },
+          },
+          intent: { ...base, subject: rendered.subject, body: rendered.text, html: rendered.html, segments: null, provider: deps.email.provider },
+        });
+      } else {
+        const rendered = renderSms({ body: ctx.touch.body }, context, { firstToNumber: !ctx.smsBefore });
+        prepared.push({
+          ctx,
+          channel,
+          recipient: address,
+          sms: {
+            businessId: ctx.business.id,
+            idempotencyKey: key,
+            to: address,
+            body: rendered.body,
+            statusCallbackUrl: `${deps.appUrl}/webhooks/twilio/status`,
+            segments: rendered.segments,
+          },
+          intent: { ...base, subject: null, body: rendered.body, html: null, segments: rendered.segments, provider: deps.sms.provider },
+        });
+      }
+    }),
+  );
+
+  // Transaction 2: re-check status and lease with the rows held, record the intent to send.
+  const cleared = await beginSends(pool, leaseToken, prepared.map((p) => p.intent), clock.now());
+  const toSend = prepared.filter((p) => cleared.has(p.ctx.enrollmentId));
+
+  // Provider calls: no transaction open.
+  const results = new Map<string, SendResult>();
+  const emails = toSend.filter((p) => p.email);
+  if (emails.length) {
+    const res = await deps.email.sendBatch(emails.map((p) => p.email!));
+    emails.forEach((p, i) => results.set(p.ctx.enrollmentId, res[i] ?? { ok: false, retryable: false, error: "no result from transport" }));
+  }
+  const texts = toSend.filter((p) => p.sms);
+  const concurrency = opts.smsConcurrency ?? 8;
+  for (let i = 0; i < texts.length; i += concurrency) {
+    await Promise.all(
+      texts.slice(i, i + concurrency).map(async (p) => results.set(p.ctx.enrollmentId, await deps.sms.send(p.sms!))),
+    );
+  }
+
+  const optedOutNumbers: { businessId: string; phone: string }[] = [];
+  for (const p of toSend) {
+    const r = results.get(p.ctx.enrollmentId)!;
+    const provider = p.channel === "email" ? deps.email.provider : deps.sms.provider;
+    if (r.ok) {
+      outcomes.push(outcome(p.ctx, p.channel, { outcome: "sent", provider, providerMessageId: r.providerMessageId }));
+    } else {
+      // Retries already happened inside the transport; a failed touch never blocks the campaign.
+      outcomes.push(outcome(p.ctx, p.channel, { outcome: "failed", provider, reason: r.error.slice(0, 500), errorCode: r.code ?? null }));
+      if (p.channel === "sms" && r.code === "21610") optedOutNumbers.push({ businessId: p.ctx.business.id, phone: p.recipient });
+    }
+  }
+
+  // Transaction 3: outcomes and advancement, deferrals, finished enrollments.
+  const at = clock.now();
+  const recorded = await recordOutcomes(pool, leaseToken, outcomes, at);
+  await deferTouches(pool, leaseToken, deferrals);
+  await finishEnrollments(pool, leaseToken, finished, at);
+  for (const o of optedOutNumbers) await suppressUnsubscribedNumber(deps, o.businessId, o.phone, at);
+
+  summary.sent = outcomes.filter((o) => o.outcome === "sent").length;
+  summary.failed = outcomes.filter((o) => o.outcome === "failed").length;
+  summary.skipped = outcomes.filter((o) => o.outcome === "skipped").length;
+  summary.deferred = deferrals.length;
+  summary.completed = recorded.completed + finished.length;
+  if (summary.failed) logger.warn({ failed: summary.failed }, "some touches failed after retries");
+  return summary;
+}
+
+/** Twilio 21610: the number replied STOP to the carrier. Same effect as an inbound STOP. */
+async function suppressUnsubscribedNumber(deps: ProcessorDeps, businessId: string, phone: string, now: Date) {
+  await deps.db.$transaction(async (tx) => {
+    await tx.suppression.upsert({
+      where: { businessId_channel_address: { businessId, channel: "sms", address: phone } },
+      create: { businessId, channel: "sms", address: phone, reason: "provider_unsubscribed", createdAt: now },
+      update: {},
+    });
+    const customers = await tx.customer.findMany({ where: { businessId, phone }, select: { id: true } });
+    await stopEnrollments(tx, businessId, { customerIds: customers.map((c) => c.id) }, "opted_out_sms", now);
+  });
+}
+
+export interface DrainOptions extends BatchOptions {
+  /** Stop after this many batches (Inngest step limits). */
+  maxBatches?: number;
+  /** Stop starting new batches after this long. */
+  budgetMs?: number;
+  /** Wall time for the budget; injected so tests control it. Defaults to performance.now. */
+  elapsed?: () => number;
+}
+
+export interface DrainSummary extends BatchSummary {
+  batches: number;
+}
+
+/** Drains due touches in bounded batches until none is due or the budget runs out. */
+export async function drain(deps: ProcessorDeps, opts: DrainOptions = {}): Promise<DrainSummary> {
+  const total: DrainSummary = { ...empty(), batches: 0 };
+  const started = (opts.elapsed ?? (() => performance.now()))();
+  const elapsed = () => (opts.elapsed ?? (() => performance.now()))() - started;
+  const maxBatches = opts.maxBatches ?? Number.POSITIVE_INFINITY;
+  const budgetMs = opts.budgetMs ?? Number.POSITIVE_INFINITY;
+  while (total.batches < maxBatches && elapsed() < budgetMs) {
+    const batch = await processBatch(deps, opts);
+    total.batches += 1;
+    for (const k of Object.keys(batch) as (keyof BatchSummary)[]) total[k] += batch[k];
+    if (batch.claimed === 0) break;
+    // Everything claimed was deferred: more of the same would spin on the same rows' neighbours.
+    if (batch.claimed < (opts.batchSize ?? DEFAULT_BATCH_SIZE)) break;
+  }
+  return total;
+}

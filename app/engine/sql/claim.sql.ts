@@ -1,0 +1,60 @@
+// The queue's claim: one statement takes a batch of due touches and leases them.
+//
+// Relies on the partial index enrollment_due_idx ON enrollment (next_due_at) WHERE status =
+// 'active' (prisma/schema.prisma): the CTE walks that index in due order and stops after
+// LIMIT rows, so the cost depends on the batch, not on the table. SKIP LOCKED lets any number of
+// processors claim at once without waiting on each other; each row goes to exactly one of them.
+//
+// The lease is the due time itself: a claimed row's next_due_at moves to now + lease, so if its
+// processor dies the row is simply due again when the lease runs out (graphile-worker's
+// locked_at, River's attempted_at). The lease token proves ownership when the result is written.
+import type pg from "pg";
+
+export const CLAIM_SQL = `
+WITH due AS (
+  SELECT e.id
+    FROM enrollment e
+    JOIN campaign c ON c.id = e.campaign_id AND c.status = 'active' AND c.deleted_at IS NULL
+   WHERE e.status = 'active'
+     AND e.next_due_at <= $1
+   ORDER BY e.next_due_at
+   LIMIT $2
+     FOR UPDATE OF e SKIP LOCKED
+)
+UPDATE enrollment e
+   SET next_due_at = $1::timestamptz + make_interval(secs => $3::float8 / 1000),
+       lease_token = $4::uuid
+  FROM due
+ WHERE e.id = due.id
+RETURNING e.id, e.business_id, e.campaign_id, e.customer_id, e.job_id, e.current_touch`;
+
+export interface ClaimedTouch {
+  enrollmentId: string;
+  businessId: string;
+  campaignId: string;
+  customerId: string;
+  jobId: string;
+  position: number;
+}
+
+export async function claimDueTouches(
+  pool: pg.Pool,
+  args: { now: Date; limit: number; leaseMs: number; leaseToken: string },
+): Promise<ClaimedTouch[]> {
+  const { rows } = await pool.query<{
+    id: string;
+    business_id: string;
+    campaign_id: string;
+    customer_id: string;
+    job_id: string;
+    current_touch: number;
+  }>({ name: "kudos_claim_due_touches", text: CLAIM_SQL, values: [args.now, args.limit, args.leaseMs, args.leaseToken] });
+  return rows.map((r) => ({
+    enrollmentId: r.id,
+    businessId: r.business_id,
+    campaignId: r.campaign_id,
+    customerId: r.customer_id,
+    jobId: r.job_id,
+    position: r.current_touch,
+  }));
+}

@@ -1,0 +1,166 @@
+// Writing a batch's results: each a single statement over arrays (unnest), so a batch of 500
+// costs a few round trips, not 500. Every write to an enrollment is guarded by its lease token
+// and "still active": a processor that lost its lease, or raced a stop, changes nothing there.
+// Index use: enrollment primary key; send_log (enrollment_id, position) unique;
+// enrollment_touch primary key (enrollment_id, position).
+import type pg from "pg";
+
+/**
+ * Before a provider call: re-check, in a short transaction holding the rows, that each
+ * enrollment is still active and still ours, and record the intent to send (send_log
+ * "sending"). Returns the enrollment ids that may be sent. A row left "sending" by a crashed
+ * processor may be sent again: the provider's idempotency key makes that a no-op for email.
+ */
+const BEGIN_SEND_SQL = `
+WITH held AS (
+  SELECT id FROM enrollment
+   WHERE id = ANY($1::uuid[]) AND status = 'active' AND lease_token = $2::uuid
+     FOR UPDATE
+), input AS (
+  SELECT * FROM unnest($1::uuid[], $3::smallint[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::smallint[], $11::text[])
+           AS i(enrollment_id, position, business_id, channel, recipient, subject, body, html, segments, provider)
+)
+INSERT INTO send_log AS l (id, business_id, enrollment_id, position, channel, recipient, provider, status, subject, body, html, segments, created_at, updated_at)
+SELECT gen_random_uuid(), i.business_id, i.enrollment_id, i.position, i.channel::"Channel", i.recipient, i.provider, 'sending',
+       i.subject, i.body, i.html, i.segments, $12, $12
+  FROM input i JOIN held h ON h.id = i.enrollment_id
+ON CONFLICT (enrollment_id, position) DO UPDATE
+   SET updated_at = EXCLUDED.updated_at, provider = EXCLUDED.provider
+ WHERE l.status = 'sending'
+RETURNING l.enrollment_id::text`;
+
+export interface SendIntent {
+  enrollmentId: string;
+  position: number;
+  businessId: string;
+  channel: "email" | "sms";
+  recipient: string;
+  subject: string | null;
+  body: string;
+  html: string | null;
+  segments: number | null;
+  provider: string;
+}
+
+export async function beginSends(pool: pg.Pool, leaseToken: string, intents: SendIntent[], now: Date): Promise<Set<string>> {
+  if (intents.length === 0) return new Set();
+  const col = <K extends keyof SendIntent>(k: K) => intents.map((i) => i[k]);
+  const { rows } = await pool.query<{ enrollment_id: string }>({
+    name: "kudos_begin_sends",
+    text: BEGIN_SEND_SQL,
+    values: [
+      col("enrollmentId"), leaseToken, col("position"), col("businessId"), col("channel"), col("recipient"),
+      col("subject"), col("body"), col("html"), col("segments"), col("provider"), now,
+    ],
+  });
+  return new Set(rows.map((r) => r.enrollment_id));
+}
+
+/**
+ * Records each touch's outcome (sent, skipped or failed) in the send log and the touch record,
+ * then advances the enrollment: the next touch is due at its scheduled time (or now, if that has
+ * passed while this one waited), and after the last touch the enrollment completes.
+ */
+const RECORD_OUTCOMES_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+           AS i(enrollment_id, position, business_id, channel, recipient, outcome, reason, provider, provider_message_id, error_code)
+), log AS (
+  INSERT INTO send_log AS l (id, business_id, enrollment_id, position, channel, recipient, provider, provider_message_id, status, error, error_code, created_at, updated_at)
+  SELECT gen_random_uuid(), i.business_id, i.enrollment_id, i.position, i.channel::"Channel", i.recipient, i.provider,
+         i.provider_message_id, i.outcome, i.reason, i.error_code, $12, $12
+    FROM input i
+  ON CONFLICT (enrollment_id, position) DO UPDATE
+     SET status = EXCLUDED.status, error = EXCLUDED.error, error_code = EXCLUDED.error_code,
+         provider = COALESCE(EXCLUDED.provider, l.provider),
+         provider_message_id = COALESCE(EXCLUDED.provider_message_id, l.provider_message_id),
+         updated_at = EXCLUDED.updated_at
+   WHERE l.status IN ('sending', 'skipped', 'failed')
+), touch AS (
+  UPDATE enrollment_touch t
+     SET status = i.outcome::"TouchStatus", reason = i.reason,
+         sent_at = CASE WHEN i.outcome = 'sent' THEN $12 ELSE t.sent_at END,
+         attempts = t.attempts + 1
+    FROM input i
+   WHERE t.enrollment_id = i.enrollment_id AND t.position = i.position
+     -- A touch that really went out is recorded as sent even if a stop cancelled it meanwhile.
+     AND (t.status = 'pending' OR i.outcome = 'sent')
+), nxt AS (
+  SELECT i.enrollment_id, i.position, n.scheduled_at
+    FROM input i
+    LEFT JOIN enrollment_touch n ON n.enrollment_id = i.enrollment_id AND n.position = i.position + 1
+)
+UPDATE enrollment e
+   SET current_touch = CASE WHEN nxt.scheduled_at IS NULL THEN e.current_touch ELSE nxt.position + 1 END,
+       status = CASE WHEN nxt.scheduled_at IS NULL THEN 'completed'::"EnrollmentStatus" ELSE 'active'::"EnrollmentStatus" END,
+       completed_at = CASE WHEN nxt.scheduled_at IS NULL THEN $12 ELSE NULL END,
+       next_due_at = CASE WHEN nxt.scheduled_at IS NULL THEN NULL ELSE GREATEST(nxt.scheduled_at, $12) END,
+       lease_token = NULL
+  FROM nxt
+ WHERE e.id = nxt.enrollment_id AND e.status = 'active' AND e.lease_token = $11::uuid AND e.current_touch = nxt.position
+RETURNING e.id::text, e.status::text`;
+
+export interface TouchOutcome {
+  enrollmentId: string;
+  position: number;
+  businessId: string;
+  channel: "email" | "sms";
+  recipient: string | null;
+  outcome: "sent" | "skipped" | "failed";
+  reason: string | null;
+  provider: string | null;
+  providerMessageId: string | null;
+  errorCode: string | null;
+}
+
+export async function recordOutcomes(
+  pool: pg.Pool,
+  leaseToken: string,
+  outcomes: TouchOutcome[],
+  now: Date,
+): Promise<{ advanced: number; completed: number }> {
+  if (outcomes.length === 0) return { advanced: 0, completed: 0 };
+  const col = <K extends keyof TouchOutcome>(k: K) => outcomes.map((o) => o[k]);
+  const { rows } = await pool.query<{ id: string; status: string }>({
+    name: "kudos_record_outcomes",
+    text: RECORD_OUTCOMES_SQL,
+    values: [
+      col("enrollmentId"), col("position"), col("businessId"), col("channel"), col("recipient"), col("outcome"),
+      col("reason"), col("provider"), col("providerMessageId"), col("errorCode"), leaseToken, now,
+    ],
+  });
+  return { advanced: rows.length, completed: rows.filter((r) => r.status === "completed").length };
+}
+
+/** Puts touches back with a later due time (quiet hours, pacing), releasing the lease. */
+const DEFER_SQL = `
+UPDATE enrollment e
+   SET next_due_at = i.due, lease_token = NULL
+  FROM unnest($1::uuid[], $2::timestamptz[]) AS i(id, due)
+ WHERE e.id = i.id AND e.status = 'active' AND e.lease_token = $3::uuid`;
+
+export async function deferTouches(pool: pg.Pool, leaseToken: string, items: { enrollmentId: string; dueAt: Date }[]): Promise<number> {
+  if (items.length === 0) return 0;
+  const res = await pool.query({
+    name: "kudos_defer_touches",
+    text: DEFER_SQL,
+    values: [items.map((i) => i.enrollmentId), items.map((i) => i.dueAt), leaseToken],
+  });
+  return res.rowCount ?? 0;
+}
+
+/** Completes enrollments whose campaign no longer has a touch at their position (edited shorter). */
+const FINISH_SQL = `
+WITH done AS (
+  UPDATE enrollment e
+     SET status = 'completed', completed_at = $3, next_due_at = NULL, lease_token = NULL
+   WHERE e.id = ANY($1::uuid[]) AND e.status = 'active' AND e.lease_token = $2::uuid
+  RETURNING e.id
+)
+UPDATE enrollment_touch t SET status = 'cancelled', reason = 'removed_from_campaign'
+  FROM done WHERE t.enrollment_id = done.id AND t.status = 'pending'`;
+
+export async function finishEnrollments(pool: pg.Pool, leaseToken: string, ids: string[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await pool.query({ name: "kudos_finish_enrollments", text: FINISH_SQL, values: [ids, leaseToken, now] });
+}

@@ -1,0 +1,115 @@
+// Everything needed to render and send a batch of claimed touches, in one round trip.
+// Index use: primary keys of job, customer, business; campaign_touch (campaign_id, position)
+// unique; enrollment_touch primary key; suppression (business_id, channel, address) unique;
+// send_log (enrollment_id, position) unique, and send_log (business_id, recipient) for "first SMS".
+import type pg from "pg";
+import type { Channel } from "~/generated/prisma/client";
+
+export const TOUCH_CONTEXT_SQL = `
+SELECT e.id AS enrollment_id, e.current_touch AS position, e.status,
+       b.id AS business_id, b.name AS business_name, b.timezone AS business_timezone,
+       b.sender_name, b.reply_to, b.contact_phone, b.physical_address,
+       b.quiet_hours_start, b.quiet_hours_end, b.email_hourly_limit, b.sms_hourly_limit, b.status AS business_status,
+       cu.first_name, cu.last_name, cu.email, cu.phone, cu.timezone AS customer_timezone, cu.region, cu.country,
+       j.service_type, j.title AS job_title,
+       ct.channel AS touch_channel, t.subject, t.body,
+       et.scheduled_at,
+       EXISTS (SELECT 1 FROM suppression s
+                WHERE s.business_id = e.business_id AND s.channel = 'email' AND s.address = cu.email) AS email_suppressed,
+       EXISTS (SELECT 1 FROM suppression s
+                WHERE s.business_id = e.business_id AND s.channel = 'sms' AND s.address = cu.phone) AS sms_suppressed,
+       EXISTS (SELECT 1 FROM send_log l
+                WHERE l.business_id = e.business_id AND l.channel = 'sms' AND l.recipient = cu.phone
+                  AND l.status NOT IN ('skipped', 'failed')
+                  AND NOT (l.enrollment_id = e.id AND l.position = e.current_touch)) AS sms_before,
+       sl.status AS log_status
+  FROM enrollment e
+  JOIN business b ON b.id = e.business_id
+  JOIN customer cu ON cu.id = e.customer_id
+  JOIN job j ON j.id = e.job_id
+  LEFT JOIN campaign_touch ct ON ct.campaign_id = e.campaign_id AND ct.position = e.current_touch
+  LEFT JOIN message_template t ON t.id = ct.template_id
+  LEFT JOIN enrollment_touch et ON et.enrollment_id = e.id AND et.position = e.current_touch
+  LEFT JOIN send_log sl ON sl.enrollment_id = e.id AND sl.position = e.current_touch
+ WHERE e.id = ANY($1::uuid[])`;
+
+export interface TouchContext {
+  enrollmentId: string;
+  position: number;
+  status: string;
+  business: {
+    id: string;
+    name: string;
+    timezone: string;
+    senderName: string | null;
+    replyTo: string | null;
+    contactPhone: string | null;
+    physicalAddress: string | null;
+    quietHoursStart: number;
+    quietHoursEnd: number;
+    emailHourlyLimit: number;
+    smsHourlyLimit: number;
+    installed: boolean;
+  };
+  customer: {
+    firstName: string | null;
+    lastName: string | null;
+    email: string | null;
+    phone: string | null;
+    timezone: string | null;
+    region: string | null;
+    country: string | null;
+  };
+  serviceType: string | null;
+  jobTitle: string | null;
+  /** Null when the campaign no longer has a touch at this position (edited shorter). */
+  touch: { channel: Channel; subject: string | null; body: string } | null;
+  scheduledAt: Date | null;
+  emailSuppressed: boolean;
+  smsSuppressed: boolean;
+  /** This number already received an SMS from this business (the STOP line goes on the first). */
+  smsBefore: boolean;
+  /** Status of this touch's send-log row if a previous attempt wrote one ("sending" after a crash). */
+  logStatus: string | null;
+}
+
+export async function loadTouchContexts(pool: pg.Pool, enrollmentIds: string[]): Promise<TouchContext[]> {
+  if (enrollmentIds.length === 0) return [];
+  const { rows } = await pool.query({ name: "kudos_touch_context", text: TOUCH_CONTEXT_SQL, values: [enrollmentIds] });
+  return rows.map((r) => ({
+    enrollmentId: r.enrollment_id,
+    position: r.position,
+    status: r.status,
+    business: {
+      id: r.business_id,
+      name: r.business_name,
+      timezone: r.business_timezone,
+      senderName: r.sender_name,
+      replyTo: r.reply_to,
+      contactPhone: r.contact_phone,
+      physicalAddress: r.physical_address,
+      quietHoursStart: r.quiet_hours_start,
+      quietHoursEnd: r.quiet_hours_end,
+      emailHourlyLimit: r.email_hourly_limit,
+      smsHourlyLimit: r.sms_hourly_limit,
+      installed: r.business_status === "installed",
+    },
+    customer: {
+      firstName: r.first_name,
+      lastName: r.last_name,
+      email: r.email,
+      phone: r.phone,
+      timezone: r.customer_timezone,
+      region: r.region,
+      country: r.country,
+    },
+    serviceType: r.service_type,
+    jobTitle: r.job_title,
+    touch: r.touch_channel ? { channel: r.touch_channel, subject: r.subject, body: r.body } : null,
+    scheduledAt: r.scheduled_at,
+    emailSuppressed: r.email_suppressed,
+    smsSuppressed: r.sms_suppressed,
+    smsBefore: r.sms_before,
+    logStatus: r.log_status,
+  }));
+}

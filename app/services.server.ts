@@ -1,0 +1,46 @@
+// The process's wired-up services, built once from the environment: what routes, the scheduler,
+// Inngest functions and the CLI share. Tests build their own with explicit dependencies instead.
+import { getDatabase, type Database } from "~/db.server";
+import { getEnv, type Env } from "~/env.server";
+import type { DomainDeps } from "~/domain/types";
+import { type ProcessorDeps } from "~/engine/processor.server";
+import { createSendRateLimiter } from "~/engine/rate-limit/index.server";
+import { createTransports, withRetries } from "~/engine/transports/index.server";
+import { systemClock, type Clock } from "~/lib/clock.server";
+import { loadSecrets, type Secrets } from "~/lib/secrets.server";
+import { createLinkBuilder } from "~/links/tokens.server";
+import { logger } from "~/logger.server";
+
+export interface Services {
+  env: Env;
+  database: Database;
+  secrets: Secrets;
+  domain: DomainDeps;
+  processor: ProcessorDeps;
+}
+
+export function createServices(env: Env, database: Database, clock: Clock = systemClock): Services {
+  const secrets = loadSecrets(env);
+  const transports = createTransports(env, { db: database.prisma, logger, clock });
+  const processor: ProcessorDeps = {
+    db: database.prisma,
+    pool: database.pool,
+    clock,
+    logger,
+    // Provider 429/5xx are retried with backoff a bounded number of times, then the touch fails.
+    email: withRetries(transports.email),
+    sms: withRetries(transports.sms),
+    limiter: createSendRateLimiter(env, { logger, clock }),
+    links: createLinkBuilder(env.APP_URL, secrets.linkSecret),
+    emailFrom: env.EMAIL_FROM,
+    appUrl: env.APP_URL,
+  };
+  return { env, database, secrets, domain: { db: database.prisma, clock }, processor };
+}
+
+const globalForServices = globalThis as unknown as { __kudosServices?: Services };
+
+export function getServices(): Services {
+  globalForServices.__kudosServices ??= createServices(getEnv(), getDatabase());
+  return globalForServices.__kudosServices;
+}
