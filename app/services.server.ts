@@ -8,6 +8,8 @@ import { createSendRateLimiter } from "~/engine/rate-limit/index.server";
 import { createTransports, withRetries } from "~/engine/transports/index.server";
 import { systemClock, type Clock } from "~/lib/clock.server";
 import { loadSecrets, type Secrets } from "~/lib/secrets.server";
+import { loadHostManifests } from "~/hosts/manifest.server";
+import { createHostRegistry, type HostRegistry } from "~/hosts/registry.server";
 import { createLinkBuilder } from "~/links/tokens.server";
 import { logger } from "~/logger.server";
 
@@ -17,6 +19,8 @@ export interface Services {
   secrets: Secrets;
   domain: DomainDeps;
   processor: ProcessorDeps;
+  /** The enabled host platforms (Jobber when configured, the sandbox when SANDBOX_HOST). */
+  hosts: HostRegistry;
 }
 
 export function createServices(env: Env, database: Database, clock: Clock = systemClock): Services {
@@ -35,7 +39,13 @@ export function createServices(env: Env, database: Database, clock: Clock = syst
     emailFrom: env.EMAIL_FROM,
     appUrl: env.APP_URL,
   };
-  return { env, database, secrets, domain: { db: database.prisma, clock }, processor };
+  const hosts = createHostRegistry({
+    manifests: loadHostManifests(),
+    env,
+    builtinCredentials: env.SANDBOX_HOST ? { sandbox: secrets.sandbox } : {},
+    clock,
+  });
+  return { env, database, secrets, domain: { db: database.prisma, clock }, processor, hosts };
 }
 
 const globalForServices = globalThis as unknown as { __kudosServices?: Services };

@@ -11,10 +11,10 @@ import { createLogger } from "~/logger.server";
 import { useTestDatabase } from "../helpers/db";
 import { BUSINESS_SETTINGS, processorDeps } from "../helpers/engine";
 import { completedJob, deps, installTestBusiness } from "../helpers/fixtures";
-import { useResendMock } from "../mocks/resend";
+import { setupResendMock } from "../mocks/resend";
 
 const H = 3_600_000;
-const resend = useResendMock();
+const resend = setupResendMock();
 
 describe("touch processor", () => {
   const db = useTestDatabase();

@@ -1,0 +1,78 @@
+// Picks the send-rate store from configuration: Upstash REST when its URL and token are set, else
+// a Redis URL, else the in-process store of the single-process embedded default.
+import { Redis as UpstashRedis } from "@upstash/redis";
+import type { Env } from "~/env.server";
+import type { Clock } from "~/lib/clock.server";
+import { logger as processLogger, type Logger } from "~/logger.server";
+import { InProcessSendRateLimiter } from "./in-process.server";
+import { closeRedisClient, createSendRateRedisClient, ioredisScriptRedis } from "./ioredis-adapter.server";
+import {
+  DEFAULT_STORE_TIMEOUT_MS,
+  RedisSendRateLimiter,
+  type ScriptRedis,
+} from "./redis-send-rate-limiter.server";
+import type { ManagedSendRateLimiter } from "./send-rate-limiter";
+
+export * from "./send-rate-limiter";
+export { InProcessSendRateLimiter } from "./in-process.server";
+export {
+  closeRedisClient,
+  createSendRateRedisClient,
+  ioredisScriptRedis,
+  scriptForStockRedis,
+} from "./ioredis-adapter.server";
+export {
+  DEFAULT_SEND_RATE_PREFIX,
+  DEFAULT_STORE_TIMEOUT_MS,
+  DEFAULT_UNAVAILABLE_BACKOFF_MS,
+  RedisSendRateLimiter,
+  type RedisSendRateLimiterOptions,
+  type ScriptRedis,
+} from "./redis-send-rate-limiter.server";
+
+export type SendRateLimiterEnv = Pick<Env, "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN" | "REDIS_URL">;
+
+export interface SendRateLimiterDeps {
+  clock: Clock;
+  logger?: Logger;
+  prefix?: string;
+  timeoutMs?: number;
+  unavailableBackoffMs?: number;
+}
+
+/** An Upstash REST client whose requests are bounded in time and retried at most once. */
+export function createUpstashScriptRedis(url: string, token: string, timeoutMs: number = DEFAULT_STORE_TIMEOUT_MS): ScriptRedis {
+  return new UpstashRedis({
+    url,
+    token,
+    retry: { retries: 1, backoff: () => 100 },
+    // A function, so each request gets a fresh deadline and an abort surfaces as an error.
+    signal: () => AbortSignal.timeout(timeoutMs),
+    enableTelemetry: false,
+  });
+}
+
+export function createSendRateLimiter(env: SendRateLimiterEnv, deps: SendRateLimiterDeps): ManagedSendRateLimiter {
+  const log = deps.logger ?? processLogger;
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+  const common = {
+    clock: deps.clock,
+    logger: log,
+    prefix: deps.prefix,
+    timeoutMs,
+    unavailableBackoffMs: deps.unavailableBackoffMs,
+  };
+  if (env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN) {
+    const redis = createUpstashScriptRedis(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN, timeoutMs);
+    return new RedisSendRateLimiter(redis, { ...common, storage: "upstash" });
+  }
+  if (env.REDIS_URL) {
+    const client = createSendRateRedisClient(env.REDIS_URL, { timeoutMs, logger: log });
+    return new RedisSendRateLimiter(ioredisScriptRedis(client), {
+      ...common,
+      storage: "redis",
+      onClose: () => closeRedisClient(client),
+    });
+  }
+  return new InProcessSendRateLimiter(deps.clock);
+}

@@ -1,0 +1,179 @@
+// Where a recipient is, for quiet hours: their time zone(s) and the region(s) whose sending rules
+// apply. Pure: no I/O, no clock.
+import { AREA_CODE_GROUPS } from "./data/nanp-area-codes";
+import { REGION_ALIASES, REGIONS, type RegionCountry } from "./data/regions";
+
+export type TimezoneSource = "customer" | "phone" | "region" | "business";
+
+export interface RecipientLocale {
+  /** The IANA zone the recipient most likely is in. */
+  timezone: string;
+  /** Further zones the recipient may be in (an area code or state spanning zones): quiet hours must hold in each. */
+  otherTimezones?: readonly string[];
+  timezoneSource: TimezoneSource;
+  /** The customer's region (state/province code) when known, else the phone's area-code region. */
+  region: string | null;
+  /**
+   * Every region whose sending rules apply: the customer's region and the phone's area-code
+   * region(s). Absent (hand-built locales): `region` alone.
+   */
+  ruleRegions?: readonly string[];
+}
+
+/** What resolveRecipientLocale returns: every field filled. */
+export type ResolvedRecipientLocale = Required<RecipientLocale>;
+
+export interface RecipientContact {
+  timezone?: string | null;
+  phone?: string | null;
+  region?: string | null;
+  country?: string | null;
+}
+
+export interface AreaCodeInfo {
+  areaCode: number;
+  regions: readonly string[];
+  timezone: string;
+  otherTimezones: readonly string[];
+}
+
+/** Used when even the business's own zone is unusable (the schema's default). */
+export const FALLBACK_TIMEZONE = "America/New_York";
+
+const AREA_CODES: ReadonlyMap<number, AreaCodeInfo> = new Map(
+  AREA_CODE_GROUPS.flatMap((g) =>
+    g.codes.map((code) => [
+      code,
+      { areaCode: code, regions: g.regions, timezone: g.timezone, otherTimezones: g.otherTimezones ?? [] },
+    ]),
+  ),
+);
+
+export function lookupAreaCode(areaCode: number): AreaCodeInfo | null {
+  return AREA_CODES.get(areaCode) ?? null;
+}
+
+/**
+ * A canonical IANA zone name, or null. Only "Area/Location" names (and UTC): bare abbreviations
+ * such as "EST" are fixed offsets without daylight saving time and would put sends an hour off.
+ */
+export function canonicalTimezone(tz: string | null | undefined): string | null {
+  const name = tz?.trim();
+  if (!name || !(name.includes("/") || /^(UTC|GMT)$/i.test(name))) return null;
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+type CountryClass = RegionCountry | "other" | null;
+
+const COUNTRY_NAMES: Readonly<Record<string, RegionCountry>> = {
+  us: "US",
+  usa: "US",
+  "u.s.": "US",
+  "u.s.a.": "US",
+  "united states": "US",
+  "united states of america": "US",
+  // Territories in the NANP: their region codes live with the US ones.
+  pr: "US",
+  "puerto rico": "US",
+  vi: "US",
+  gu: "US",
+  guam: "US",
+  as: "US",
+  mp: "US",
+  ca: "CA",
+  can: "CA",
+  canada: "CA",
+};
+
+function fold(s: string): string {
+  return s.trim().toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\s+/g, " ");
+}
+
+function classifyCountry(country: string | null | undefined): CountryClass {
+  if (!country?.trim()) return null;
+  return COUNTRY_NAMES[fold(country)] ?? "other";
+}
+
+/** "fl", "Florida", "US-FL" → "FL"; null when not a US/Canadian region (or not in `country`). */
+export function normalizeRegion(region: string | null | undefined, country?: string | null): string | null {
+  if (!region?.trim()) return null;
+  const countryClass = classifyCountry(country);
+  if (countryClass === "other") return null;
+  const folded = fold(region).replace(/^(us|ca)-/, "");
+  const upper = folded.toUpperCase();
+  const code =
+    Object.hasOwn(REGIONS, upper)
+      ? upper
+      : (REGION_ALIASES[folded] ??
+        Object.entries(REGIONS).find(([, info]) => fold(info.name) === folded)?.[0] ??
+        null);
+  if (!code) return null;
+  if (countryClass && REGIONS[code]?.country !== countryClass) return null;
+  return code;
+}
+
+/**
+ * The NANP area code of a phone number, or null. "+1..." numbers always count; numbers written
+ * without a country code count unless the customer's country is outside the US and Canada.
+ */
+export function nanpAreaCode(phone: string | null | undefined, country?: string | null): number | null {
+  if (!phone?.trim()) return null;
+  const number = phone.trim().replace(/\s*(?:ext\.?|x|#)\s*\d+$/i, "");
+  const digits = number.replace(/\D/g, "");
+  let national: string;
+  if (number.startsWith("+")) {
+    if (digits.length !== 11 || !digits.startsWith("1")) return null;
+    national = digits.slice(1);
+  } else {
+    if (classifyCountry(country) === "other") return null;
+    if (digits.length === 10) national = digits;
+    else if (digits.length === 11 && digits.startsWith("1")) national = digits.slice(1);
+    else return null;
+  }
+  // NANP: area code and exchange both start with 2-9.
+  if (!/^[2-9]\d{2}[2-9]\d{6}$/.test(national)) return null;
+  return Number(national.slice(0, 3));
+}
+
+export function areaCodeOfPhone(phone: string | null | undefined, country?: string | null): AreaCodeInfo | null {
+  const code = nanpAreaCode(phone, country);
+  return code === null ? null : lookupAreaCode(code);
+}
+
+/**
+ * Resolves the recipient's time zone, in order: the customer's own IANA zone (when valid), the
+ * phone's area code, the address region, the business's zone. The region is the customer's
+ * when known, else the area code's.
+ */
+export function resolveRecipientLocale(customer: RecipientContact, businessTimezone: string): ResolvedRecipientLocale {
+  const customerRegion = normalizeRegion(customer.region, customer.country);
+  const area = areaCodeOfPhone(customer.phone, customer.country);
+  const region = customerRegion ?? area?.regions[0] ?? null;
+  const ruleRegions = [...new Set([customerRegion, ...(area?.regions ?? [])].filter((r): r is string => r !== null))];
+  const base = { region, ruleRegions };
+
+  const own = canonicalTimezone(customer.timezone);
+  if (own) return { ...base, timezone: own, otherTimezones: [], timezoneSource: "customer" };
+  if (area) {
+    return { ...base, timezone: area.timezone, otherTimezones: area.otherTimezones, timezoneSource: "phone" };
+  }
+  const regionInfo = customerRegion ? REGIONS[customerRegion] : undefined;
+  if (regionInfo) {
+    return {
+      ...base,
+      timezone: regionInfo.timezone,
+      otherTimezones: regionInfo.otherTimezones ?? [],
+      timezoneSource: "region",
+    };
+  }
+  return {
+    ...base,
+    timezone: canonicalTimezone(businessTimezone) ?? FALLBACK_TIMEZONE,
+    otherTimezones: [],
+    timezoneSource: "business",
+  };
+}

@@ -1,0 +1,94 @@
+// Chooses the transports from the environment: Resend and Twilio when configured, otherwise the
+// outbox (the embedded default stores messages instead of sending them).
+import { singleLine } from "~/engine/render/variables";
+import type { Db } from "~/db.server";
+import type { Env } from "~/env.server";
+import { systemClock, type Clock } from "~/lib/clock.server";
+import type { Logger } from "~/logger.server";
+import { createOutboxEmailTransport, createOutboxSmsTransport } from "./outbox.server";
+import { createResendTransport } from "./resend.server";
+import { createTwilioTransport } from "./twilio.server";
+import type { EmailTransport, SmsTransport } from "./types";
+
+export * from "./types";
+export { createPacer, type Pacer, type PacerOptions } from "./pacer";
+export { withRetries, retryDelayMs, type RetryOptions } from "./retry";
+export {
+  createResendTransport,
+  resendTags,
+  emailIdempotencyKey,
+  batchIdempotencyKey,
+  RESEND_BATCH_LIMIT,
+  RESEND_REQUESTS_PER_SECOND,
+  type ResendTransportOptions,
+} from "./resend.server";
+export { createTwilioTransport, validateTwilioSignature, TWILIO_UNSUBSCRIBED, type TwilioTransportOptions } from "./twilio.server";
+export {
+  createOutboxEmailTransport,
+  createOutboxSmsTransport,
+  listOutbox,
+  OUTBOX_PROVIDER,
+  OUTBOX_ID_PREFIX,
+  type OutboxDeps,
+  type OutboxEntry,
+} from "./outbox.server";
+
+export type TransportEnv = Pick<
+  Env,
+  | "EMAIL_FROM"
+  | "RESEND_API_KEY"
+  | "TWILIO_ACCOUNT_SID"
+  | "TWILIO_AUTH_TOKEN"
+  | "TWILIO_FROM_NUMBER"
+  | "TWILIO_MESSAGING_SERVICE_SID"
+>;
+
+export interface TransportDeps {
+  db: Db;
+  logger: Logger;
+  /** Twilio's HTTP client (the Resend SDK always uses the global fetch). */
+  fetch?: typeof fetch;
+  /** Outbox timestamps and Retry-After dates. */
+  clock?: Clock;
+}
+
+export interface Transports {
+  email: EmailTransport;
+  sms: SmsTransport;
+}
+
+export function createTransports(env: TransportEnv, deps: TransportDeps): Transports {
+  const clock = deps.clock ?? systemClock;
+  const email = env.RESEND_API_KEY
+    ? createResendTransport({ apiKey: env.RESEND_API_KEY, logger: deps.logger, clock })
+    : createOutboxEmailTransport({ db: deps.db, clock, logger: deps.logger });
+  if (env.RESEND_API_KEY && /\.localhost$/i.test(env.EMAIL_FROM)) {
+    deps.logger.warn({ emailFrom: env.EMAIL_FROM }, "RESEND_API_KEY is set but EMAIL_FROM is not on a verified domain");
+  }
+
+  const twilioReady =
+    env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && (env.TWILIO_FROM_NUMBER || env.TWILIO_MESSAGING_SERVICE_SID);
+  const sms = twilioReady
+    ? createTwilioTransport({
+        accountSid: env.TWILIO_ACCOUNT_SID!,
+        authToken: env.TWILIO_AUTH_TOKEN!,
+        fromNumber: env.TWILIO_FROM_NUMBER,
+        messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
+        logger: deps.logger,
+        fetch: deps.fetch,
+        clock,
+      })
+    : createOutboxSmsTransport({ db: deps.db, clock, logger: deps.logger, fromNumber: env.TWILIO_FROM_NUMBER });
+
+  deps.logger.info({ email: email.provider, sms: sms.provider }, "message transports");
+  return { email, sms };
+}
+
+/** `"Bright Plumbing" <reviews@mail.example.com>`: the business's name on the app's sending address. */
+export function formatFromAddress(displayName: string | null | undefined, address: string): string {
+  const name = singleLine(displayName ?? "")
+    .replace(/["\\<>]/g, "")
+    .trim()
+    .slice(0, 78);
+  return name ? `"${name}" <${address}>` : address;
+}

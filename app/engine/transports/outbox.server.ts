@@ -1,0 +1,161 @@
+// The embedded default's stand-in for Resend and Twilio: each message is stored in outbox_message
+// and shown by `kudos outbox` and the admin's outbox page. The idempotency key is unique, so a
+// retried send stores nothing twice and answers with the first send's id, like Resend does.
+import { Prisma } from "~/generated/prisma/client";
+import type { Db } from "~/db.server";
+import { systemClock, type Clock } from "~/lib/clock.server";
+import type { Logger } from "~/logger.server";
+import type { EmailTransport, SendResult, SmsTransport } from "./types";
+
+export const OUTBOX_PROVIDER = "outbox";
+export const OUTBOX_ID_PREFIX = "outbox_";
+
+export interface OutboxDeps {
+  db: Db;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+interface OutboxRow {
+  businessId: string;
+  channel: "email" | "sms";
+  idempotencyKey: string;
+  to: string;
+  from: string;
+  replyTo: string | null;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  headers: Record<string, string>;
+  tags: Record<string, string>;
+  segments: number | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function store(deps: OutboxDeps, row: OutboxRow): Promise<SendResult> {
+  if (!UUID.test(row.businessId)) {
+    return { ok: false, retryable: false, code: "invalid_business_id", error: "businessId must be a UUID" };
+  }
+  const createdAt = (deps.clock ?? systemClock).now();
+  try {
+    // The no-op update makes RETURNING yield the existing row's id on a repeated key.
+    const rows = await deps.db.$queryRaw<{ id: string }[]>(Prisma.sql`
+      INSERT INTO outbox_message
+        (business_id, channel, idempotency_key, "to", "from", reply_to, subject, text, html, headers, tags, segments, created_at)
+      VALUES
+        (${row.businessId}::uuid, ${row.channel}::"Channel", ${row.idempotencyKey}, ${row.to}, ${row.from},
+         ${row.replyTo}, ${row.subject}, ${row.text}, ${row.html}, ${JSON.stringify(row.headers)}::jsonb,
+         ${JSON.stringify(row.tags)}::jsonb, ${row.segments}::smallint, ${createdAt})
+      ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+      RETURNING id::text AS id`);
+    const id = rows[0]?.id;
+    if (!id) return { ok: false, retryable: true, code: "outbox_error", error: "outbox insert returned no row" };
+    return { ok: true, providerMessageId: `${OUTBOX_ID_PREFIX}${id}` };
+  } catch (err) {
+    deps.logger?.warn({ provider: OUTBOX_PROVIDER, err: err instanceof Error ? err.message : String(err) }, "outbox store failed");
+    return { ok: false, retryable: true, code: "outbox_error", error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export function createOutboxEmailTransport(deps: OutboxDeps): EmailTransport {
+  return {
+    provider: OUTBOX_PROVIDER,
+    async sendBatch(emails) {
+      const results: SendResult[] = [];
+      for (const e of emails) {
+        results.push(
+          await store(deps, {
+            businessId: e.businessId,
+            channel: "email",
+            idempotencyKey: e.idempotencyKey,
+            to: e.to,
+            from: e.from,
+            replyTo: e.replyTo ?? null,
+            subject: e.subject,
+            text: e.text,
+            html: e.html,
+            headers: e.headers,
+            tags: e.tags,
+            segments: null,
+          }),
+        );
+      }
+      return results;
+    },
+  };
+}
+
+export function createOutboxSmsTransport(deps: OutboxDeps & { fromNumber?: string }): SmsTransport {
+  return {
+    provider: OUTBOX_PROVIDER,
+    send(sms) {
+      return store(deps, {
+        businessId: sms.businessId,
+        channel: "sms",
+        idempotencyKey: sms.idempotencyKey,
+        to: sms.to,
+        from: deps.fromNumber ?? OUTBOX_PROVIDER,
+        replyTo: null,
+        subject: null,
+        text: sms.body,
+        html: null,
+        // Kept so a local tool can play Twilio and post delivery callbacks.
+        headers: { StatusCallback: sms.statusCallbackUrl },
+        tags: {},
+        segments: sms.segments,
+      });
+    },
+  };
+}
+
+export interface OutboxEntry {
+  id: string;
+  /** What the transport returned: `outbox_<id>`. */
+  providerMessageId: string;
+  businessId: string;
+  channel: "email" | "sms";
+  idempotencyKey: string;
+  to: string;
+  from: string;
+  replyTo: string | null;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  headers: Record<string, string>;
+  tags: Record<string, string>;
+  segments: number | null;
+  createdAt: Date;
+}
+
+/** Newest first. */
+export async function listOutbox(db: Db, options: { businessId?: string; limit?: number } = {}): Promise<OutboxEntry[]> {
+  const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500);
+  const rows = await db.outboxMessage.findMany({
+    where: options.businessId ? { businessId: options.businessId } : {},
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit,
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    providerMessageId: `${OUTBOX_ID_PREFIX}${r.id}`,
+    businessId: r.businessId,
+    channel: r.channel,
+    idempotencyKey: r.idempotencyKey,
+    to: r.to,
+    from: r.from,
+    replyTo: r.replyTo,
+    subject: r.subject,
+    text: r.text,
+    html: r.html,
+    headers: stringRecord(r.headers),
+    tags: stringRecord(r.tags),
+    segments: r.segments,
+    createdAt: r.createdAt,
+  }));
+}
+
+function stringRecord(json: unknown): Record<string, string> {
+  if (!json || typeof json !== "object" || Array.isArray(json)) return {};
+  return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, String(v)]));
+}
