@@ -57,7 +57,7 @@ export function ioredisScriptRedis(client: Redis): ScriptRedis {
     evalsha: (sha, keys, args) =>
       client.evalsha(localSha.get(sha) ?? sha, keys.length, ...keys, ...args.map(encodeArg)),
     eval: (script, keys, args) => {
-      const local = script;
+      const local = scriptForStockRedis(script);
       if (local !== script) localSha.set(sha1(script), sha1(local));
       return client.eval(local, keys.length, ...keys, ...args.map(encodeArg));
     },
