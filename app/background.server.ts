@@ -3,8 +3,9 @@
 import { closeDatabase } from "~/db.server";
 import { seedPresets } from "~/domain/campaigns.server";
 import { startScheduler, type Scheduler } from "~/engine/scheduler.server";
+import { startHostEventWorkerForProcess, stopHostEventWorkerForProcess } from "~/hosts/ingest-runtime.server";
 import { logger } from "~/logger.server";
-import { getServices } from "~/services.server";
+import { closeServices, getServices } from "~/services.server";
 
 let scheduler: Scheduler | undefined;
 let started = false;
@@ -24,6 +25,9 @@ export async function startBackground(): Promise<void> {
   } else {
     scheduler = startScheduler(services.processor, { intervalMs: services.env.SCHEDULER_INTERVAL_MS, logger });
     logger.info({ intervalMs: services.env.SCHEDULER_INTERVAL_MS }, "in-process scheduler started");
+    // Host webhooks are stored by the request and processed by this worker (with Inngest: by
+    // inngest/functions/process-host-event.ts instead).
+    startHostEventWorkerForProcess(services);
   }
 }
 
@@ -31,5 +35,7 @@ export async function stopBackground(): Promise<void> {
   started = false;
   await scheduler?.stop();
   scheduler = undefined;
+  await stopHostEventWorkerForProcess();
+  await closeServices();
   await closeDatabase();
 }

@@ -21,11 +21,14 @@ export interface Services {
   processor: ProcessorDeps;
   /** The enabled host platforms (Jobber when configured, the sandbox when SANDBOX_HOST). */
   hosts: HostRegistry;
+  /** Closes connections the services opened (the rate limiter's Redis). */
+  close(): Promise<void>;
 }
 
 export function createServices(env: Env, database: Database, clock: Clock = systemClock): Services {
   const secrets = loadSecrets(env);
   const transports = createTransports(env, { db: database.prisma, logger, clock });
+  const limiter = createSendRateLimiter(env, { logger, clock });
   const processor: ProcessorDeps = {
     db: database.prisma,
     pool: database.pool,
@@ -34,7 +37,7 @@ export function createServices(env: Env, database: Database, clock: Clock = syst
     // Provider 429/5xx are retried with backoff a bounded number of times, then the touch fails.
     email: withRetries(transports.email),
     sms: withRetries(transports.sms),
-    limiter: createSendRateLimiter(env, { logger, clock }),
+    limiter,
     links: createLinkBuilder(env.APP_URL, secrets.linkSecret),
     emailFrom: env.EMAIL_FROM,
     appUrl: env.APP_URL,
@@ -45,10 +48,16 @@ export function createServices(env: Env, database: Database, clock: Clock = syst
     builtinCredentials: env.SANDBOX_HOST ? { sandbox: secrets.sandbox } : {},
     clock,
   });
-  return { env, database, secrets, domain: { db: database.prisma, clock }, processor, hosts };
+  return { env, database, secrets, domain: { db: database.prisma, clock }, processor, hosts, close: () => limiter.close() };
 }
 
 const globalForServices = globalThis as unknown as { __kudosServices?: Services };
+
+export async function closeServices(): Promise<void> {
+  const services = globalForServices.__kudosServices;
+  globalForServices.__kudosServices = undefined;
+  await services?.close();
+}
 
 export function getServices(): Services {
   globalForServices.__kudosServices ??= createServices(getEnv(), getDatabase());

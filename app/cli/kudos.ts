@@ -71,6 +71,7 @@ export const commands: Record<string, Command> = {
           maxBatches: limit === undefined ? undefined : Math.ceil(limit / batchSize),
         });
         out(JSON.stringify({ now: now.toISOString(), ...summary }));
+        await services.close();
       } finally {
         await db.prisma.$disconnect();
         await db.pool.end();

@@ -31,7 +31,7 @@ export async function stopEnrollments(
     WITH stopped AS (
       UPDATE enrollment
          SET status = 'stopped', stop_reason = ${reason}::"StopReason", stopped_at = ${now},
-             next_due_at = NULL, lease_token = NULL
+             next_due_at = NULL, lease_token = NULL, lease_expires_at = NULL
        WHERE business_id = ${businessId}::uuid AND status = 'active' AND ${targetSql(target)}
       RETURNING id
     ), cancelled AS (

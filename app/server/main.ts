@@ -95,6 +95,12 @@ async function main() {
       },
     }),
   );
+  // Only the embedded admin (/app, whose routes send frame-ancestors <host admin origins>) may be
+  // framed; everything else refuses to be, so public pages cannot be clickjacked.
+  app.use((req, res, next) => {
+    if (!/^\/app(\/|$|\?)/.test(req.url)) res.setHeader("Content-Security-Policy", "frame-ancestors 'none'");
+    next();
+  });
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
   app.all(

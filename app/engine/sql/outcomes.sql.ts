@@ -95,7 +95,7 @@ UPDATE enrollment e
        status = CASE WHEN nxt.scheduled_at IS NULL THEN 'completed'::"EnrollmentStatus" ELSE 'active'::"EnrollmentStatus" END,
        completed_at = CASE WHEN nxt.scheduled_at IS NULL THEN $12 ELSE NULL END,
        next_due_at = CASE WHEN nxt.scheduled_at IS NULL THEN NULL ELSE GREATEST(nxt.scheduled_at, $12) END,
-       lease_token = NULL
+       lease_token = NULL, lease_expires_at = NULL
   FROM nxt
  WHERE e.id = nxt.enrollment_id AND e.status = 'active' AND e.lease_token = $11::uuid AND e.current_touch = nxt.position
 RETURNING e.id::text, e.status::text`;
@@ -135,7 +135,7 @@ export async function recordOutcomes(
 /** Puts touches back with a later due time (quiet hours, pacing), releasing the lease. */
 const DEFER_SQL = `
 UPDATE enrollment e
-   SET next_due_at = i.due, lease_token = NULL
+   SET next_due_at = i.due, lease_token = NULL, lease_expires_at = NULL
   FROM unnest($1::uuid[], $2::timestamptz[]) AS i(id, due)
  WHERE e.id = i.id AND e.status = 'active' AND e.lease_token = $3::uuid`;
 
@@ -153,7 +153,7 @@ export async function deferTouches(pool: pg.Pool, leaseToken: string, items: { e
 const FINISH_SQL = `
 WITH done AS (
   UPDATE enrollment e
-     SET status = 'completed', completed_at = $3, next_due_at = NULL, lease_token = NULL
+     SET status = 'completed', completed_at = $3, next_due_at = NULL, lease_token = NULL, lease_expires_at = NULL
    WHERE e.id = ANY($1::uuid[]) AND e.status = 'active' AND e.lease_token = $2::uuid
   RETURNING e.id
 )

@@ -58,30 +58,67 @@ async function store(deps: OutboxDeps, row: OutboxRow): Promise<SendResult> {
   }
 }
 
+/** Stores many rows in one statement (a drain's batch of emails is one round trip, not hundreds). */
+async function storeMany(deps: OutboxDeps, rows: OutboxRow[]): Promise<SendResult[]> {
+  const bad = rows.findIndex((r) => !UUID.test(r.businessId));
+  if (bad !== -1) return Promise.all(rows.map((r) => store(deps, r)));
+  const createdAt = (deps.clock ?? systemClock).now();
+  const col = <K extends keyof OutboxRow>(k: K) => rows.map((r) => r[k]);
+  try {
+    // ON CONFLICT ... DO UPDATE (a no-op) returns the existing id for a repeated key, like store().
+    const found = await deps.db.$queryRaw<{ id: string; idempotency_key: string }[]>(Prisma.sql`
+      INSERT INTO outbox_message
+        (business_id, channel, idempotency_key, "to", "from", reply_to, subject, text, html, headers, tags, segments, created_at)
+      SELECT b::uuid, c::"Channel", k, t, f, r, s, x, h, hd::jsonb, tg::jsonb, sg::smallint, ${createdAt}
+        FROM unnest(${col("businessId")}::text[], ${col("channel")}::text[], ${col("idempotencyKey")}::text[], ${col("to")}::text[],
+                    ${col("from")}::text[], ${col("replyTo")}::text[], ${col("subject")}::text[], ${col("text")}::text[],
+                    ${col("html")}::text[], ${rows.map((r) => JSON.stringify(r.headers))}::text[],
+                    ${rows.map((r) => JSON.stringify(r.tags))}::text[], ${col("segments")}::int[])
+             AS u(b, c, k, t, f, r, s, x, h, hd, tg, sg)
+      ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+      RETURNING id::text AS id, idempotency_key`);
+    const byKey = new Map(found.map((f) => [f.idempotency_key, f.id]));
+    return rows.map((r): SendResult => {
+      const id = byKey.get(r.idempotencyKey);
+      return id
+        ? { ok: true, providerMessageId: `${OUTBOX_ID_PREFIX}${id}` }
+        : { ok: false, retryable: true, code: "outbox_error", error: "outbox insert returned no row" };
+    });
+  } catch (err) {
+    // A batch with a key repeated inside it cannot use one ON CONFLICT statement; store one by one.
+    if (new Set(rows.map((r) => r.idempotencyKey)).size !== rows.length) {
+      const results: SendResult[] = [];
+      for (const r of rows) results.push(await store(deps, r));
+      return results;
+    }
+    deps.logger?.warn({ provider: OUTBOX_PROVIDER, err: err instanceof Error ? err.message : String(err) }, "outbox store failed");
+    const error = err instanceof Error ? err.message : String(err);
+    return rows.map(() => ({ ok: false, retryable: true, code: "outbox_error", error }));
+  }
+}
+
 export function createOutboxEmailTransport(deps: OutboxDeps): EmailTransport {
   return {
     provider: OUTBOX_PROVIDER,
     async sendBatch(emails) {
-      const results: SendResult[] = [];
-      for (const e of emails) {
-        results.push(
-          await store(deps, {
-            businessId: e.businessId,
-            channel: "email",
-            idempotencyKey: e.idempotencyKey,
-            to: e.to,
-            from: e.from,
-            replyTo: e.replyTo ?? null,
-            subject: e.subject,
-            text: e.text,
-            html: e.html,
-            headers: e.headers,
-            tags: e.tags,
-            segments: null,
-          }),
-        );
-      }
-      return results;
+      if (emails.length === 0) return [];
+      return storeMany(
+        deps,
+        emails.map((e) => ({
+          businessId: e.businessId,
+          channel: "email" as const,
+          idempotencyKey: e.idempotencyKey,
+          to: e.to,
+          from: e.from,
+          replyTo: e.replyTo ?? null,
+          subject: e.subject,
+          text: e.text,
+          html: e.html,
+          headers: e.headers,
+          tags: e.tags,
+          segments: null,
+        })),
+      );
     },
   };
 }

@@ -1,0 +1,55 @@
+// One touch processor as its own process, for the engine benchmark: drains until nothing is
+// due, timing every claim statement, then reports JSON on stdout.
+import { createDatabase } from "~/db.server";
+import { drain } from "~/engine/processor.server";
+import { InProcessSendRateLimiter } from "~/engine/rate-limit/index.server";
+import { createOutboxEmailTransport, createOutboxSmsTransport } from "~/engine/transports/index.server";
+import { createLinkBuilder } from "~/links/tokens.server";
+import { createLogger } from "~/logger.server";
+import { benchClock } from "./bench-db";
+
+const [url, batchArg] = process.argv.slice(2);
+const batchSize = Number(batchArg ?? 500);
+const db = createDatabase(url!, 4);
+const claimMs: number[] = [];
+const query = db.pool.query.bind(db.pool) as (...args: unknown[]) => Promise<unknown>;
+(db.pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
+  const config = args[0] as { name?: string } | string;
+  if (typeof config === "object" && config?.name === "kudos_claim_due_touches") {
+    const t = performance.now();
+    const r = await query(...args);
+    claimMs.push(performance.now() - t);
+    return r;
+  }
+  return query(...args);
+};
+const clock = benchClock();
+const logger = createLogger("warn");
+// Warm up (module loading, connections), then wait for the parent's "go" so that every
+// processor starts draining at the same moment and start-up time is not counted.
+await db.pool.query("SELECT 1");
+await db.prisma.business.findFirst({ select: { id: true } });
+process.stdout.write("ready\n");
+await new Promise<void>((resolve) => process.stdin.once("data", () => resolve()));
+const started = performance.now();
+const summary = await drain(
+  {
+    db: db.prisma,
+    pool: db.pool,
+    clock,
+    logger,
+    email: createOutboxEmailTransport({ db: db.prisma, clock, logger }),
+    sms: createOutboxSmsTransport({ db: db.prisma, clock, logger }),
+    limiter: new InProcessSendRateLimiter(clock),
+    links: createLinkBuilder("https://kudos.example.com", "bench-link-secret-0123456789abcdefghij"),
+    emailFrom: "reviews@kudos.example.com",
+    appUrl: "https://kudos.example.com",
+  },
+  { batchSize },
+);
+const elapsedMs = performance.now() - started;
+process.stdout.write(
+  JSON.stringify({ ...summary, elapsedMs, claimMs, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + "\n",
+);
+await db.prisma.$disconnect();
+await db.pool.end();
