@@ -183,7 +183,8 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
             idempotencyKey: key,
             to: address,
             body: rendered.body,
-            statusCallbackUrl: `${deps.appUrl}/webhooks/twilio/status`,
+            // Identifies the touch even if Twilio calls back before the outcome is recorded.
+            statusCallbackUrl: `${deps.appUrl}/webhooks/twilio/status?e=${ctx.enrollmentId}&p=${ctx.position}`,
             segments: rendered.segments,
           },
           intent: { ...base, subject: null, body: rendered.body, html: null, segments: rendered.segments, provider: deps.sms.provider },

@@ -65,11 +65,15 @@ const RECORD_OUTCOMES_SQL = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
            AS i(enrollment_id, position, business_id, channel, recipient, outcome, reason, provider, provider_message_id, error_code)
+), held AS (
+  -- Enrollment rows first, in id order: the same order a stop takes them (enrollment, then its
+  -- touches), so a stop racing this statement waits instead of deadlocking.
+  SELECT e.id FROM enrollment e WHERE e.id IN (SELECT enrollment_id FROM input) ORDER BY e.id FOR UPDATE
 ), log AS (
   INSERT INTO send_log AS l (id, business_id, enrollment_id, position, channel, recipient, provider, provider_message_id, status, error, error_code, created_at, updated_at)
   SELECT gen_random_uuid(), i.business_id, i.enrollment_id, i.position, i.channel::"Channel", i.recipient, i.provider,
          i.provider_message_id, i.outcome, i.reason, i.error_code, $12, $12
-    FROM input i
+    FROM input i JOIN held h ON h.id = i.enrollment_id
   ON CONFLICT (enrollment_id, position) DO UPDATE
      SET status = EXCLUDED.status, error = EXCLUDED.error, error_code = EXCLUDED.error_code,
          provider = COALESCE(EXCLUDED.provider, l.provider),
@@ -81,13 +85,14 @@ WITH input AS (
      SET status = i.outcome::"TouchStatus", reason = i.reason,
          sent_at = CASE WHEN i.outcome = 'sent' THEN $12 ELSE t.sent_at END,
          attempts = t.attempts + 1
-    FROM input i
+    FROM input i JOIN held h ON h.id = i.enrollment_id
    WHERE t.enrollment_id = i.enrollment_id AND t.position = i.position
      -- A touch that really went out is recorded as sent even if a stop cancelled it meanwhile.
      AND (t.status = 'pending' OR i.outcome = 'sent')
 ), nxt AS (
   SELECT i.enrollment_id, i.position, n.scheduled_at
     FROM input i
+    JOIN held h ON h.id = i.enrollment_id
     LEFT JOIN enrollment_touch n ON n.enrollment_id = i.enrollment_id AND n.position = i.position + 1
 )
 UPDATE enrollment e
