@@ -2,6 +2,7 @@
 import { processBatch } from "~/engine/processor.server";
 import { getServices } from "~/services.server";
 import { createDrainFunction } from "./drain-due-touches";
+import { hostEventFunctions } from "./process-host-event";
 
 export const DRAIN_BATCH_SIZE = 500;
 
@@ -14,4 +15,4 @@ export const drainDueTouches = createDrainFunction(async () => {
   };
 });
 
-export const functions = [drainDueTouches];
+export const functions = [drainDueTouches, ...hostEventFunctions];

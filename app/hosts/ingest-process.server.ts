@@ -1,0 +1,416 @@
+// Processing stored host webhooks (host_event) into the domain: jobs, customers, uninstalls and
+// the privacy topics. Runs in the host-event worker (in-process loop or Inngest), never in the
+// webhook request.
+//
+// Claiming works like the touch queue (app/engine/sql/claim.sql.ts): one statement takes a batch
+// of due rows with FOR UPDATE SKIP LOCKED over the partial index host_event_pending_idx
+// (run_after WHERE processed_at IS NULL) and leases them by moving run_after to now + lease. A
+// worker that dies mid-event leaves the row due again once the lease runs out, so nothing stored
+// is ever lost. The claim also counts the attempt; the count doubles as the lease token: a
+// worker whose lease was taken over cannot record its outcome over the new owner's.
+import type pg from "pg";
+import type { PrismaClient } from "~/generated/prisma/client";
+import { uninstallBusiness } from "~/domain/business.server";
+import {
+  CANCELLED_STATUSES,
+  COMPLETED_STATUSES,
+  recordJob,
+  upsertCustomer,
+  type CustomerInput as DomainCustomer,
+  type JobInput as DomainJob,
+} from "~/domain/enrollment.server";
+import type { Clock } from "~/lib/clock.server";
+import { DomainError } from "~/lib/errors.server";
+import type { Logger } from "~/logger.server";
+import { HostApiError, HostDisconnectedError, type HostApiAccess } from "./connector";
+import { createHostApiAccess, expireAccessToken } from "./credentials.server";
+import type { CustomerInput, DomainEvent, HostWebhook, JobInput, JsonObject } from "./events";
+import { isUuid } from "./ingest.server";
+import { exportCustomerData, redactAccount, redactCustomer } from "./privacy.server";
+import type { HostRegistry } from "./registry.server";
+
+export const HOST_EVENT_LEASE_MS = 5 * 60_000;
+export const HOST_EVENT_MAX_ATTEMPTS = 12;
+export const HOST_EVENT_BATCH_SIZE = 10;
+const FIRST_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 6 * 3_600_000;
+
+/** 30 s, 1 min, 2 min, ... capped at 6 h: about 15 hours of retries over 12 attempts. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(attempts - 1, 0), MAX_RETRY_MS);
+}
+
+export interface HostEventProcessDeps {
+  db: PrismaClient;
+  pool: pg.Pool;
+  clock: Clock;
+  hosts: Pick<HostRegistry, "get">;
+  logger: Logger;
+  encryptionKey: Buffer;
+  leaseMs?: number;
+  maxAttempts?: number;
+}
+
+export interface ClaimedHostEvent {
+  id: string;
+  host: string;
+  eventId: string;
+  topic: string;
+  accountId: string;
+  businessId: string | null;
+  payload: JsonObject;
+  occurredAt: Date | null;
+  receivedAt: Date;
+  /** Including this one. */
+  attempts: number;
+}
+
+interface ClaimRow {
+  id: string;
+  host: string;
+  event_id: string;
+  topic: string;
+  account_id: string;
+  business_id: string | null;
+  payload: JsonObject;
+  occurred_at: Date | null;
+  received_at: Date;
+  attempts: number;
+}
+
+const RETURNING = `h.id::text, h.host, h.event_id, h.topic, h.account_id, h.business_id::text, h.payload,
+                   h.occurred_at, h.received_at, h.attempts`;
+
+export const CLAIM_HOST_EVENTS_SQL = `
+WITH due AS (
+  SELECT id
+    FROM host_event
+   WHERE processed_at IS NULL
+     AND run_after <= $1
+   ORDER BY run_after
+   LIMIT $2
+     FOR UPDATE SKIP LOCKED
+)
+UPDATE host_event h
+   SET run_after = $1::timestamptz + make_interval(secs => $3::float8 / 1000),
+       attempts = h.attempts + 1
+  FROM due
+ WHERE h.id = due.id
+RETURNING ${RETURNING}`;
+
+export const CLAIM_HOST_EVENT_BY_ID_SQL = `
+WITH due AS (
+  SELECT id
+    FROM host_event
+   WHERE id = $2::uuid
+     AND processed_at IS NULL
+     AND run_after <= $1
+     FOR UPDATE SKIP LOCKED
+)
+UPDATE host_event h
+   SET run_after = $1::timestamptz + make_interval(secs => $3::float8 / 1000),
+       attempts = h.attempts + 1
+  FROM due
+ WHERE h.id = due.id
+RETURNING ${RETURNING}`;
+
+function toClaimed(r: ClaimRow): ClaimedHostEvent {
+  return {
+    id: r.id,
+    host: r.host,
+    eventId: r.event_id,
+    topic: r.topic,
+    accountId: r.account_id,
+    businessId: r.business_id,
+    payload: r.payload,
+    occurredAt: r.occurred_at,
+    receivedAt: r.received_at,
+    attempts: r.attempts,
+  };
+}
+
+/** Takes up to `limit` due events (oldest first) and leases them for `leaseMs`. */
+export async function claimHostEvents(
+  pool: pg.Pool,
+  args: { now: Date; limit: number; leaseMs: number },
+): Promise<ClaimedHostEvent[]> {
+  const { rows } = await pool.query<ClaimRow>({
+    name: "kudos_claim_host_events",
+    text: CLAIM_HOST_EVENTS_SQL,
+    values: [args.now, args.limit, args.leaseMs],
+  });
+  return rows.map(toClaimed);
+}
+
+/** Takes one event when it is due and nobody holds it (the Inngest function's entry). */
+export async function claimHostEvent(
+  pool: pg.Pool,
+  id: string,
+  args: { now: Date; leaseMs: number },
+): Promise<ClaimedHostEvent | null> {
+  if (!isUuid(id)) return null;
+  const { rows } = await pool.query<ClaimRow>({
+    name: "kudos_claim_host_event",
+    text: CLAIM_HOST_EVENT_BY_ID_SQL,
+    values: [args.now, id, args.leaseMs],
+  });
+  return rows[0] ? toClaimed(rows[0]) : null;
+}
+
+export type HostEventOutcome =
+  | { status: "processed"; note?: string }
+  | { status: "retrying"; error: string; runAfter: Date }
+  | { status: "failed"; error: string };
+
+/** Errors that cannot get better by waiting: fail at once, visibly, instead of retrying for hours. */
+function isPermanent(err: unknown): boolean {
+  if (err instanceof HostApiError) return !err.retryable;
+  // Validation of a stored payload, a missing business...: the data will not change by itself.
+  return err instanceof DomainError;
+}
+
+function describe(err: unknown): string {
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return message.slice(0, 2000);
+}
+
+/** Processes one claimed event and records the outcome (if the lease is still ours). */
+export async function processClaimedHostEvent(deps: HostEventProcessDeps, event: ClaimedHostEvent): Promise<HostEventOutcome> {
+  const log = deps.logger.child({ hostEventId: event.id, host: event.host, topic: event.topic });
+  let outcome: HostEventOutcome;
+  try {
+    const note = await applyHostEvent(deps, event);
+    outcome = { status: "processed", ...(note ? { note } : {}) };
+  } catch (err) {
+    const error = describe(err);
+    const maxAttempts = deps.maxAttempts ?? HOST_EVENT_MAX_ATTEMPTS;
+    if (err instanceof HostApiError && err.code === "unauthorized" && event.businessId) {
+      // The host rejected a token it gave us an expiry for: refresh before the next attempt.
+      await expireAccessToken(deps.db, event.businessId, deps.clock.now()).catch(() => {});
+    }
+    if (isPermanent(err) && !(err instanceof HostApiError && err.code === "unauthorized")) {
+      outcome = { status: "failed", error };
+    } else if (event.attempts >= maxAttempts) {
+      outcome = { status: "failed", error: `${error} (gave up after ${event.attempts} attempts)` };
+    } else {
+      outcome = { status: "retrying", error, runAfter: new Date(deps.clock.now().getTime() + retryDelayMs(event.attempts)) };
+    }
+    log[outcome.status === "failed" ? "error" : "warn"]({ err, attempts: event.attempts }, `host event ${outcome.status}`);
+  }
+  await recordOutcome(deps, event, outcome);
+  return outcome;
+}
+
+async function recordOutcome(deps: HostEventProcessDeps, event: ClaimedHostEvent, outcome: HostEventOutcome): Promise<void> {
+  const now = deps.clock.now();
+  const data =
+    outcome.status === "processed"
+      ? { processedAt: now, runAfter: null, lastError: null }
+      : outcome.status === "retrying"
+        ? { runAfter: outcome.runAfter, lastError: outcome.error }
+        : { runAfter: null, lastError: outcome.error };
+  // Matching the attempt count: a worker that lost its lease does not overwrite the new owner.
+  // (After account.redact the row itself is gone with its business: nothing to record.)
+  await deps.db.hostEvent.updateMany({ where: { id: event.id, attempts: event.attempts, processedAt: null }, data });
+}
+
+export interface HostEventBatchSummary {
+  claimed: number;
+  processed: number;
+  retrying: number;
+  failed: number;
+}
+
+/** Claims a batch of due events and processes them, a few at a time. */
+export async function processDueHostEvents(
+  deps: HostEventProcessDeps,
+  opts: { limit?: number; concurrency?: number } = {},
+): Promise<HostEventBatchSummary> {
+  const claimed = await claimHostEvents(deps.pool, {
+    now: deps.clock.now(),
+    limit: opts.limit ?? HOST_EVENT_BATCH_SIZE,
+    leaseMs: deps.leaseMs ?? HOST_EVENT_LEASE_MS,
+  });
+  const summary: HostEventBatchSummary = { claimed: claimed.length, processed: 0, retrying: 0, failed: 0 };
+  const queue = [...claimed];
+  const work = async () => {
+    for (let event = queue.shift(); event; event = queue.shift()) {
+      const outcome = await processClaimedHostEvent(deps, event);
+      summary[outcome.status] += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, work));
+  return summary;
+}
+
+/** Processes one event by id if it is due and free; null when someone else has it or it is done. */
+export async function processHostEventById(deps: HostEventProcessDeps, id: string): Promise<HostEventOutcome | null> {
+  const event = await claimHostEvent(deps.pool, id, { now: deps.clock.now(), leaseMs: deps.leaseMs ?? HOST_EVENT_LEASE_MS });
+  return event ? processClaimedHostEvent(deps, event) : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying an event to the domain.
+
+class NotInstalledError extends Error {
+  constructor() {
+    super("The business is not installed");
+    this.name = "NotInstalledError";
+  }
+}
+
+/** Returns a note when the event was deliberately ignored. Throws to retry or fail. */
+async function applyHostEvent(deps: HostEventProcessDeps, event: ClaimedHostEvent): Promise<string | undefined> {
+  const connector = deps.hosts.get(event.host);
+  if (!connector) throw new HostApiError(event.host, `Host "${event.host}" is not enabled`, { code: "host_disabled", retryable: false });
+  const business = event.businessId
+    ? await deps.db.business.findUnique({ where: { id: event.businessId } })
+    : await deps.db.business.findUnique({
+        where: { host_externalAccountId: { host: event.host, externalAccountId: event.accountId } },
+      });
+  if (!business) return "no installation for this account";
+  const domain = { db: deps.db, clock: deps.clock };
+  const installed = business.status === "installed";
+
+  const tokenAccess = createHostApiAccess({ ...deps, connector }, business.id);
+  const api: HostApiAccess = {
+    accessToken: () => (installed ? tokenAccess.accessToken() : Promise.reject(new NotInstalledError())),
+  };
+  const webhook: HostWebhook = {
+    eventId: event.eventId,
+    topic: event.topic,
+    accountId: event.accountId,
+    ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}),
+    payload: event.payload,
+  };
+
+  let events: DomainEvent[];
+  try {
+    events = await connector.toDomainEvents(webhook, api);
+  } catch (err) {
+    if (err instanceof NotInstalledError) return "business not installed: ignored";
+    if (err instanceof HostDisconnectedError) {
+      const { stoppedEnrollments } = await uninstallBusiness(domain, business.id);
+      deps.logger.info({ businessId: business.id, host: event.host, stoppedEnrollments }, "host says the app was disconnected: uninstalled");
+      return "host says the app was disconnected: uninstalled";
+    }
+    throw err;
+  }
+
+  const notes: string[] = [];
+  for (const domainEvent of events) {
+    switch (domainEvent.type) {
+      case "job.completed":
+      case "job.updated":
+      case "job.cancelled": {
+        if (!installed) {
+          notes.push("business not installed: job ignored");
+          break;
+        }
+        const job = await withKnownJobFields(deps.db, business.id, domainEvent.job);
+        await recordJob(domain, business.id, toDomainJob(domainEvent.type, job));
+        break;
+      }
+      case "customer.updated": {
+        if (!installed) {
+          notes.push("business not installed: customer ignored");
+          break;
+        }
+        const customer = await withKnownCustomerFields(deps.db, business.id, domainEvent.customer);
+        const now = deps.clock.now();
+        await deps.db.$transaction((tx) => upsertCustomer(tx, business.id, customer, domainEvent.occurredAt, now));
+        break;
+      }
+      case "app.uninstalled": {
+        // A reinstall that happened after this event arrived wins over it.
+        if (installed && business.installedAt.getTime() > event.receivedAt.getTime()) {
+          notes.push("the account reinstalled since: uninstall ignored");
+          break;
+        }
+        const { stoppedEnrollments } = await uninstallBusiness(domain, business.id);
+        deps.logger.info({ businessId: business.id, host: event.host, stoppedEnrollments }, "app uninstalled");
+        break;
+      }
+      case "customers.data_request": {
+        const data = await exportCustomerData(deps.db, business.id, domainEvent.hostCustomerId, deps.clock.now());
+        // Counts only: the export is personal data and never goes to the logs. The admin
+        // produces it on demand with exportCustomerData.
+        deps.logger.info(
+          {
+            businessId: business.id,
+            hostCustomerId: domainEvent.hostCustomerId,
+            found: Boolean(data),
+            jobs: data?.jobs.length ?? 0,
+            enrollments: data?.enrollments.length ?? 0,
+            messages: data?.sendLog.length ?? 0,
+          },
+          "customer data request",
+        );
+        notes.push(data ? "customer data export ready" : "no data held for this customer");
+        break;
+      }
+      case "customers.redact": {
+        const result = await redactCustomer(domain, business.id, domainEvent.hostCustomerId);
+        deps.logger.info({ businessId: business.id, hostCustomerId: domainEvent.hostCustomerId, ...result }, "customer redacted");
+        break;
+      }
+      case "account.redact": {
+        const result = await redactAccount(deps.db, business.id);
+        deps.logger.info({ businessId: business.id, host: event.host, ...result }, "account redacted: every row of the business deleted");
+        return "account erased";
+      }
+    }
+  }
+  return notes.length ? notes.join("; ") : undefined;
+}
+
+/**
+ * The topic decides what happened to the job; the host's own status word is only for display.
+ * recordJob enrolls on a completed status and stops on a cancelled one, so those two topics
+ * carry a status it recognises (Jobber's closed jobs say "requires_invoicing", for one).
+ */
+function toDomainJob(type: "job.completed" | "job.updated" | "job.cancelled", job: DomainJob): DomainJob {
+  const status = job.status.trim().toLowerCase();
+  const domainStatus =
+    type === "job.completed" && !COMPLETED_STATUSES.has(status)
+      ? "completed"
+      : type === "job.cancelled" && !CANCELLED_STATUSES.has(status)
+        ? "cancelled"
+        : status;
+  return { ...job, status: domainStatus };
+}
+
+/**
+ * The protocol says a field left out (or unusable) leaves what Kudos knows unchanged, while
+ * upsertCustomer/recordJob write every column: fill the gaps from the stored row first.
+ */
+async function withKnownCustomerFields(db: PrismaClient, businessId: string, input: CustomerInput): Promise<DomainCustomer> {
+  const stored = await db.customer.findUnique({
+    where: { businessId_hostCustomerId: { businessId, hostCustomerId: input.hostCustomerId } },
+  });
+  if (!stored) return input;
+  return {
+    hostCustomerId: input.hostCustomerId,
+    firstName: input.firstName ?? stored.firstName,
+    lastName: input.lastName ?? stored.lastName,
+    email: input.email ?? stored.email,
+    phone: input.phone ?? stored.phone,
+    timezone: input.timezone ?? stored.timezone,
+    region: input.region ?? stored.region,
+    country: input.country ?? stored.country,
+  };
+}
+
+async function withKnownJobFields(db: PrismaClient, businessId: string, input: JobInput): Promise<DomainJob> {
+  const [stored, customer] = await Promise.all([
+    db.job.findUnique({ where: { businessId_hostJobId: { businessId, hostJobId: input.hostJobId } } }),
+    withKnownCustomerFields(db, businessId, input.customer),
+  ]);
+  const job: DomainJob = { ...input, customer };
+  if (!stored) return job;
+  // Left out = unchanged; an explicit null (serviceType, completedAt) clears.
+  if (!("title" in input)) job.title = stored.title;
+  if (!("serviceType" in input)) job.serviceType = stored.serviceType;
+  if (!("completedAt" in input)) job.completedAt = stored.completedAt;
+  return job;
+}

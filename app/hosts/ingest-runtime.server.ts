@@ -1,0 +1,60 @@
+// Host ingestion wired to the process's services: what the webhook route, the Inngest function and
+// the server's background start-up use. With Inngest configured a stored event is handed over as
+// an Inngest event (kudos/host.event.received); without, the in-process worker started by
+// startBackground is poked.
+import { usesInngestCloud } from "~/background.server";
+import { logger } from "~/logger.server";
+import { getServices, type Services } from "~/services.server";
+import { inngest } from "../../inngest/client";
+import type { IngestDeps } from "./ingest.server";
+import type { HostEventProcessDeps } from "./ingest-process.server";
+import { startHostEventWorker, type HostEventWorker } from "./ingest-worker.server";
+
+export const HOST_EVENT_RECEIVED = "kudos/host.event.received";
+
+const globalForWorker = globalThis as unknown as { __kudosHostEventWorker?: HostEventWorker };
+
+export function getHostEventProcessDeps(services: Services = getServices()): HostEventProcessDeps {
+  return {
+    db: services.database.prisma,
+    pool: services.database.pool,
+    clock: services.domain.clock,
+    hosts: services.hosts,
+    logger,
+    encryptionKey: services.secrets.encryptionKey,
+  };
+}
+
+export function getIngestDeps(services: Services = getServices()): IngestDeps {
+  const viaInngest = usesInngestCloud(services.env);
+  return {
+    db: services.database.prisma,
+    clock: services.domain.clock,
+    hosts: services.hosts,
+    logger,
+    async enqueue(hostEventId) {
+      if (viaInngest) await inngest.send({ name: HOST_EVENT_RECEIVED, data: { hostEventId } });
+      else globalForWorker.__kudosHostEventWorker?.poke();
+    },
+  };
+}
+
+/** Started by startBackground when Inngest is not configured; one per process. */
+export function startHostEventWorkerForProcess(services: Services = getServices()): HostEventWorker {
+  globalForWorker.__kudosHostEventWorker ??= startHostEventWorker(getHostEventProcessDeps(services), {
+    intervalMs: services.env.SCHEDULER_INTERVAL_MS,
+    logger,
+  });
+  return globalForWorker.__kudosHostEventWorker;
+}
+
+export async function stopHostEventWorkerForProcess(): Promise<void> {
+  const worker = globalForWorker.__kudosHostEventWorker;
+  globalForWorker.__kudosHostEventWorker = undefined;
+  await worker?.stop();
+}
+
+/** The running in-process worker, if any (tests drive it with tick()). */
+export function currentHostEventWorker(): HostEventWorker | undefined {
+  return globalForWorker.__kudosHostEventWorker;
+}

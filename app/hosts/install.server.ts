@@ -1,0 +1,233 @@
+// Installing Kudos into a host account: OAuth 2 authorization code, the way a Shopify app installs.
+//   GET /auth/hosts/<host>/install  → redirect to the host's authorize page with a signed `state`
+//   GET /auth/hosts/<host>/callback → check state, exchange the code, create or reactivate the
+//                                     business, store its tokens encrypted, go to the host's admin
+// The state is an HMAC-signed (link secret), short-lived token naming the host and a nonce; the
+// nonce is also set in a cookie, so a callback only completes in the browser that started it
+// (login CSRF: nobody can make a merchant's browser finish an install for another account).
+import { randomBytes } from "node:crypto";
+import type { Business, PrismaClient } from "~/generated/prisma/client";
+import { installBusiness } from "~/domain/business.server";
+import type { Clock } from "~/lib/clock.server";
+import { hmacSha256Base64, timingSafeEqualStrings } from "~/lib/crypto.server";
+import type { Logger } from "~/logger.server";
+import { HostApiError, type InstallGrant } from "./connector";
+import { storeHostTokens } from "./credentials.server";
+import type { HostRegistry } from "./registry.server";
+
+export const INSTALL_STATE_TTL_SECONDS = 10 * 60;
+export const INSTALL_COOKIE = "kudos_install";
+const STATE_LABEL = "kudos-install-state:";
+
+export interface InstallState {
+  host: string;
+  nonce: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+export class InstallStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InstallStateError";
+  }
+}
+
+function sign(secret: string, payload: string): string {
+  // Labelled, so an install state can never pass for a review-link token signed with the same key.
+  return hmacSha256Base64(secret, `${STATE_LABEL}${payload}`).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function createInstallState(secret: string, input: { host: string; now: Date; nonce?: string }): { state: string; nonce: string } {
+  const nonce = input.nonce ?? randomBytes(16).toString("base64url");
+  const body: InstallState = { host: input.host, nonce, expiresAt: Math.floor(input.now.getTime() / 1000) + INSTALL_STATE_TTL_SECONDS };
+  const payload = Buffer.from(JSON.stringify({ h: body.host, n: body.nonce, e: body.expiresAt })).toString("base64url");
+  return { state: `${payload}.${sign(secret, payload)}`, nonce };
+}
+
+/** Checks signature, host, expiry and (when given) the browser's nonce; throws InstallStateError. */
+export function verifyInstallState(
+  secret: string,
+  state: string,
+  expected: { host: string; now: Date; nonce: string | null },
+): InstallState {
+  const [payload, signature, ...rest] = state.split(".");
+  if (!payload || !signature || rest.length > 0) throw new InstallStateError("The install link is malformed");
+  if (!timingSafeEqualStrings(signature, sign(secret, payload))) throw new InstallStateError("The install link was tampered with");
+  let parsed: { h?: unknown; n?: unknown; e?: unknown };
+  try {
+    parsed = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as typeof parsed;
+  } catch {
+    throw new InstallStateError("The install link is malformed");
+  }
+  if (typeof parsed.h !== "string" || typeof parsed.n !== "string" || typeof parsed.e !== "number") {
+    throw new InstallStateError("The install link is malformed");
+  }
+  if (parsed.h !== expected.host) throw new InstallStateError("The install link is for another platform");
+  if (parsed.e <= Math.floor(expected.now.getTime() / 1000)) throw new InstallStateError("The install link has expired");
+  if (!expected.nonce || !timingSafeEqualStrings(parsed.n, expected.nonce)) {
+    throw new InstallStateError("The install was started in another browser (or its cookie expired)");
+  }
+  return { host: parsed.h, nonce: parsed.n, expiresAt: parsed.e };
+}
+
+export interface AfterInstall {
+  (input: { host: string; business: Business; grant: InstallGrant; firstInstall: boolean }): Promise<string | null>;
+}
+
+export interface InstallDeps {
+  db: PrismaClient;
+  clock: Clock;
+  hosts: Pick<HostRegistry, "get">;
+  logger: Logger;
+  appUrl: string;
+  linkSecret: string;
+  encryptionKey: Buffer;
+  /**
+   * Host-specific follow-up (the sandbox fills in its demo settings) returning where the merchant
+   * goes next; null for the default confirmation page.
+   */
+  afterInstall?: AfterInstall;
+}
+
+function cookiePath(host: string) {
+  return `/auth/hosts/${host}`;
+}
+
+function installCookie(deps: InstallDeps, host: string, nonce: string, maxAge: number): string {
+  const secure = deps.appUrl.startsWith("https:") ? "; Secure" : "";
+  // Lax: the host's redirect back is a top-level GET navigation, which Lax cookies accompany.
+  return `${INSTALL_COOKIE}=${nonce}; Path=${cookiePath(host)}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
+}
+
+function readCookie(request: Request, name: string): string | null {
+  for (const part of (request.headers.get("Cookie") ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=") || null;
+  }
+  return null;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/** The confirmation the merchant sees once installed (also shown by the sandbox admin shell). */
+export const INSTALLED_MESSAGE =
+  "An active copy of the Standard campaign is now sending review requests for your completed jobs. You can pause it or change it any time.";
+export const REINSTALLED_MESSAGE =
+  "Your campaigns, settings and history are as you left them; review requests resume for newly completed jobs.";
+
+export function installedMessage(firstInstall: boolean): string {
+  return firstInstall ? INSTALLED_MESSAGE : REINSTALLED_MESSAGE;
+}
+
+function page(title: string, paragraphs: string[], status: number, link?: { href: string; label: string }, headers: Record<string, string> = {}): Response {
+  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("");
+  const action = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>` : "";
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,-apple-system,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#303030}h1{font-size:1.4rem}a{color:#005bd3}</style></head>
+<body><main><h1>${escapeHtml(title)}</h1>${body}${action}</main></body></html>`;
+  return new Response(html, {
+    status,
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      "Cache-Control": "no-store",
+      "Referrer-Policy": "no-referrer",
+      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      ...headers,
+    },
+  });
+}
+
+function redirectUri(deps: InstallDeps, host: string): string | null {
+  const connector = deps.hosts.get(host);
+  return connector ? new URL(connector.manifest.oauth.redirectPath, deps.appUrl).toString() : null;
+}
+
+/** GET /auth/hosts/<host>/install[?account=<hint>] */
+export function beginInstall(deps: InstallDeps, host: string, request: Request): Response {
+  const connector = deps.hosts.get(host);
+  const callback = redirectUri(deps, host);
+  if (!connector || !callback) return page("Unknown platform", [`Kudos cannot be installed from "${host}".`], 404);
+  const { state, nonce } = createInstallState(deps.linkSecret, { host, now: deps.clock.now() });
+  const target = new URL(connector.authorizeUrl({ state, redirectUri: callback }));
+  // Which account to preselect on the host's consent screen; hosts ignore what they do not know.
+  const account = new URL(request.url).searchParams.get("account")?.trim();
+  if (account && account.length <= 255) target.searchParams.set("account", account);
+  return new Response(null, {
+    status: 302,
+    headers: {
+      Location: target.toString(),
+      "Set-Cookie": installCookie(deps, host, nonce, INSTALL_STATE_TTL_SECONDS),
+      "Cache-Control": "no-store",
+      "Referrer-Policy": "no-referrer",
+    },
+  });
+}
+
+/** GET /auth/hosts/<host>/callback?code&state (or ?error&state) */
+export async function completeInstall(deps: InstallDeps, host: string, request: Request): Promise<Response> {
+  const connector = deps.hosts.get(host);
+  const callback = redirectUri(deps, host);
+  if (!connector || !callback) return page("Unknown platform", [`Kudos cannot be installed from "${host}".`], 404);
+  const restart = { href: `/auth/hosts/${host}/install`, label: "Start the install again" };
+  const clearCookie = { "Set-Cookie": installCookie(deps, host, "", 0) };
+  const params = new URL(request.url).searchParams;
+  const state = params.get("state") ?? "";
+  const code = params.get("code") ?? "";
+
+  try {
+    verifyInstallState(deps.linkSecret, state, { host, now: deps.clock.now(), nonce: readCookie(request, INSTALL_COOKIE) });
+  } catch (err) {
+    if (!(err instanceof InstallStateError)) throw err;
+    deps.logger.warn({ host, reason: err.message }, "install callback rejected: bad state");
+    return page("Kudos was not installed", [err.message, "For your security, the install has to be completed in the browser that started it, within 10 minutes."], 400, restart);
+  }
+  const denied = params.get("error");
+  if (denied) {
+    const reason = denied === "access_denied" ? "The install was cancelled." : `${connector.manifest.name} answered: ${denied.slice(0, 100)}.`;
+    return page("Kudos was not installed", [reason], 400, restart, clearCookie);
+  }
+  if (!code) return page("Kudos was not installed", ["The platform sent no authorization code."], 400, restart, clearCookie);
+
+  let grant: InstallGrant;
+  try {
+    grant = await connector.exchangeCode({ code, redirectUri: callback });
+  } catch (err) {
+    if (!(err instanceof HostApiError)) throw err;
+    deps.logger.warn({ host, code: err.code, status: err.status }, "install code exchange failed");
+    const expired = err.code === "invalid_grant";
+    return page(
+      "Kudos was not installed",
+      [expired ? "The authorization code was already used or has expired." : `${connector.manifest.name} could not complete the install (${err.code ?? "error"}).`],
+      expired ? 400 : 502,
+      restart,
+      clearCookie,
+    );
+  }
+
+  const { business, firstInstall } = await installBusiness(
+    { db: deps.db, clock: deps.clock },
+    {
+      host,
+      externalAccountId: grant.accountId,
+      name: grant.accountName?.trim() || `${connector.manifest.name} account ${grant.accountId}`,
+      timezone: grant.timezone ?? null,
+    },
+  );
+  await storeHostTokens(deps.db, deps.encryptionKey, business.id, grant);
+  deps.logger.info({ host, businessId: business.id, firstInstall }, firstInstall ? "installed" : "reinstalled");
+
+  const next = (await deps.afterInstall?.({ host, business, grant, firstInstall })) ?? null;
+  if (next) {
+    return new Response(null, { status: 302, headers: { Location: next, "Cache-Control": "no-store", ...clearCookie } });
+  }
+  const admin = connector.manifest.adminOrigins.find((o) => o !== "self");
+  return page(
+    "Kudos is installed",
+    [`${business.name} is connected.`, installedMessage(firstInstall)],
+    200,
+    admin ? { href: admin, label: `Continue to ${connector.manifest.name}` } : undefined,
+    clearCookie,
+  );
+}

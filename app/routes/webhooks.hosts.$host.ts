@@ -1,0 +1,21 @@
+// Host platforms' webhooks (docs/host-protocol.md §4). Verifies, stores and answers at once;
+// processing happens in the host-event worker. Logic: app/hosts/ingest.server.ts.
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { receiveWebhook } from "~/hosts/ingest.server";
+import { getIngestDeps } from "~/hosts/ingest-runtime.server";
+
+function methodNotAllowed(): Response {
+  return Response.json(
+    { error: { code: "method_not_allowed", message: "Use POST" } },
+    { status: 405, headers: { Allow: "POST", "Cache-Control": "no-store" } },
+  );
+}
+
+export function loader() {
+  return methodNotAllowed();
+}
+
+export function action({ request, params }: ActionFunctionArgs) {
+  if (request.method !== "POST") return methodNotAllowed();
+  return receiveWebhook(getIngestDeps(), params.host ?? "", request);
+}
