@@ -3,6 +3,7 @@
 // Not part of `npm test`. Method and results: docs/PERFORMANCE.md.
 import { startBenchServer, fmt } from "./bench-db";
 import { engineBench } from "./engine";
+import { webhookBench } from "./webhooks";
 
 const only = new Set(process.argv.slice(2));
 const want = (name: string) => only.size === 0 || only.has(name);
@@ -18,6 +19,14 @@ try {
       `claim p99 ${fmt(e.claimP99Ms, 1)} ms ${e.claimP99Ms <= 20 ? "≤" : ">"} 20`,
       `claim 1M/10k ${fmt(e.claimScale, 2)}× ${e.claimScale <= 1.5 ? "≤" : ">"} 1.5`,
       `rss ${fmt(e.rssMb, 0)} MB ${e.rssMb <= 300 ? "≤" : ">"} 300`,
+    );
+  }
+  if (want("webhooks")) {
+    const w = await webhookBench(server, log);
+    summary.push(
+      `webhooks ${fmt(w.acceptedPerSec, 0)}/s ${w.acceptedPerSec >= 1000 ? "≥" : "<"} 1000`,
+      `p99 ${fmt(w.p99Ms, 0)} ms ${w.p99Ms <= 100 ? "≤" : ">"} 100`,
+      `lost ${w.lost} duplicated ${w.duplicated}`,
     );
   }
 } finally {
