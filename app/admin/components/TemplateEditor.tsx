@@ -1,0 +1,252 @@
+// Template editor: name, channel (new templates only), subject and body, a variable menu that
+// inserts {{name}} at the cursor, and a live preview with sample data as the customer would see
+// it (the same renderers the engine sends with), plus the SMS segment count.
+import {
+  ActionList,
+  Banner,
+  BlockStack,
+  Box,
+  Button,
+  Card,
+  FormLayout,
+  InlineStack,
+  Layout,
+  Popover,
+  Select,
+  Tabs,
+  Text,
+  TextField,
+} from "@shopify/polaris";
+import { useMemo, useState } from "react";
+import { renderEmail, renderSms, SAMPLE_RENDER_CONTEXT, smsSegments, TEMPLATE_VARIABLES } from "~/engine/render";
+import { SmsBubble } from "./SmsBubble";
+
+export type TemplateChannel = "email" | "sms";
+
+export interface TemplateValues {
+  name: string;
+  channel: TemplateChannel;
+  subject: string;
+  body: string;
+}
+
+type Field = "subject" | "body";
+
+const FIELD_IDS: Record<Field, string> = { subject: "template-subject", body: "template-body" };
+
+/** Inserts `token` over the field's current selection; returns the new value and caret. */
+export function insertAt(value: string, start: number | null, end: number | null, token: string) {
+  const from = Math.min(Math.max(start ?? value.length, 0), value.length);
+  const to = Math.min(Math.max(end ?? from, from), value.length);
+  return { value: value.slice(0, from) + token + value.slice(to), caret: from + token.length };
+}
+
+function VariableMenu({ channel, target, onInsert, disabled }: { channel: TemplateChannel; target: Field; onInsert(token: string): void; disabled: boolean }) {
+  const [open, setOpen] = useState(false);
+  const variables = TEMPLATE_VARIABLES.filter((v) => (v.channels as readonly string[]).includes(channel));
+  return (
+    <Popover
+      active={open}
+      preventFocusOnClose
+      autofocusTarget="first-node"
+      onClose={() => setOpen(false)}
+      activator={
+        <Button disclosure onClick={() => setOpen((o) => !o)} disabled={disabled}>
+          {`Insert variable into ${target}`}
+        </Button>
+      }
+    >
+      <ActionList
+        actionRole="menuitem"
+        items={variables.map((v) => ({
+          content: `{{${v.name}}}`,
+          helpText: v.description,
+          onAction: () => {
+            setOpen(false);
+            onInsert(`{{${v.name}}}`);
+          },
+        }))}
+      />
+    </Popover>
+  );
+}
+
+function EmailPreview({ subject, body }: { subject: string; body: string }) {
+  const [tab, setTab] = useState(0);
+  const rendered = useMemo(() => renderEmail({ subject, body }, SAMPLE_RENDER_CONTEXT), [subject, body]);
+  return (
+    <BlockStack gap="300">
+      <Text as="p">
+        <Text as="span" tone="subdued">
+          Subject:{" "}
+        </Text>
+        <Text as="span" fontWeight="semibold">
+          {rendered.subject || "(no subject)"}
+        </Text>
+      </Text>
+      <Tabs
+        tabs={[
+          { id: "email-preview-html", content: "Email", panelID: "email-preview-html-panel" },
+          { id: "email-preview-text", content: "Plain text", panelID: "email-preview-text-panel" },
+        ]}
+        selected={tab}
+        onSelect={setTab}
+        fitted
+      />
+      {tab === 0 ? (
+        <div id="email-preview-html-panel">
+          <iframe
+            title="Email preview"
+            sandbox=""
+            srcDoc={rendered.html}
+            style={{ width: "100%", height: 460, border: "1px solid var(--p-color-border)", borderRadius: 8, background: "#fff" }}
+          />
+        </div>
+      ) : (
+        <div id="email-preview-text-panel">
+          <Box padding="300" background="bg-surface-secondary" borderRadius="200">
+            <pre style={{ margin: 0, whiteSpace: "pre-wrap", fontFamily: "inherit" }}>{rendered.text}</pre>
+          </Box>
+        </div>
+      )}
+    </BlockStack>
+  );
+}
+
+function SmsPreview({ body }: { body: string }) {
+  const rendered = useMemo(() => renderSms({ body }, SAMPLE_RENDER_CONTEXT, { firstToNumber: true }), [body]);
+  const info = smsSegments(rendered.body);
+  return (
+    <BlockStack gap="300">
+      <SmsBubble from={SAMPLE_RENDER_CONTEXT.business.name} body={rendered.body} />
+      <Text as="p" tone="subdued">
+        {info.segments} {info.segments === 1 ? "segment" : "segments"} · {info.encoding} · {info.units} of{" "}
+        {info.unitsPerSegment * info.segments} characters used
+      </Text>
+      {info.segments > 2 ? (
+        <Banner tone="warning" title={`This text is ${info.segments} segments long`}>
+          <p>
+            Carriers bill every segment, and long texts can arrive split. Keep it to 2 segments or fewer
+            {info.encoding === "UCS-2" ? ": emoji and some symbols switch the whole text to a shorter segment size" : ""}.
+          </p>
+        </Banner>
+      ) : null}
+      <Text as="p" tone="subdued">
+        The first text a number gets from you ends with “Reply STOP to opt out”, and your business name is added when
+        the text doesn&apos;t mention it.
+      </Text>
+    </BlockStack>
+  );
+}
+
+export function TemplateEditor({
+  values,
+  onChange,
+  errors,
+  readOnly,
+  channelEditable,
+}: {
+  values: TemplateValues;
+  onChange(next: TemplateValues, field: keyof TemplateValues): void;
+  errors: Record<string, string>;
+  readOnly: boolean;
+  channelEditable: boolean;
+}) {
+  const [target, setTarget] = useState<Field>("body");
+  const field: Field = values.channel === "sms" ? "body" : target;
+
+  const insert = (token: string) => {
+    const el = document.getElementById(FIELD_IDS[field]) as HTMLInputElement | HTMLTextAreaElement | null;
+    const current = values[field];
+    const { value, caret } = insertAt(current, el?.selectionStart ?? null, el?.selectionEnd ?? null, token);
+    onChange({ ...values, [field]: value }, field);
+    requestAnimationFrame(() => {
+      const input = document.getElementById(FIELD_IDS[field]) as HTMLInputElement | HTMLTextAreaElement | null;
+      input?.focus();
+      input?.setSelectionRange(caret, caret);
+    });
+  };
+
+  return (
+    <Layout>
+      <Layout.Section>
+        <Card>
+          <FormLayout>
+            <TextField
+              label="Name"
+              name="name"
+              autoComplete="off"
+              value={values.name}
+              disabled={readOnly}
+              error={errors.name}
+              helpText="Only you see this name, when choosing templates for a campaign."
+              onChange={(v) => onChange({ ...values, name: v }, "name")}
+            />
+            {channelEditable ? (
+              <Select
+                label="Channel"
+                name="channel"
+                options={[
+                  { label: "Email", value: "email" },
+                  { label: "SMS", value: "sms" },
+                ]}
+                value={values.channel}
+                error={errors.channel}
+                onChange={(v) => onChange({ ...values, channel: v as TemplateChannel }, "channel")}
+              />
+            ) : null}
+            {values.channel === "email" ? (
+              <TextField
+                id={FIELD_IDS.subject}
+                label="Subject"
+                name="subject"
+                autoComplete="off"
+                value={values.subject}
+                disabled={readOnly}
+                error={errors.subject}
+                onFocus={() => setTarget("subject")}
+                onChange={(v) => onChange({ ...values, subject: v }, "subject")}
+              />
+            ) : null}
+            <TextField
+              id={FIELD_IDS.body}
+              label={values.channel === "email" ? "Body" : "Text message"}
+              name="body"
+              autoComplete="off"
+              multiline={values.channel === "email" ? 12 : 5}
+              value={values.body}
+              disabled={readOnly}
+              error={errors.body}
+              helpText={
+                values.channel === "email"
+                  ? "Plain text: blank lines separate paragraphs, and {{review_link}} on a line of its own becomes a button. The unsubscribe footer and your address are added automatically."
+                  : "Must include {{review_link}}."
+              }
+              onFocus={() => setTarget("body")}
+              onChange={(v) => onChange({ ...values, body: v }, "body")}
+            />
+            {readOnly ? null : (
+              <InlineStack>
+                <VariableMenu channel={values.channel} target={field} onInsert={insert} disabled={readOnly} />
+              </InlineStack>
+            )}
+          </FormLayout>
+        </Card>
+      </Layout.Section>
+      <Layout.Section variant="oneThird">
+        <Card>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">
+              Preview
+            </Text>
+            <Text as="p" tone="subdued">
+              With sample data: {SAMPLE_RENDER_CONTEXT.customer.firstName} {SAMPLE_RENDER_CONTEXT.customer.lastName}, a{" "}
+              {SAMPLE_RENDER_CONTEXT.serviceType} for {SAMPLE_RENDER_CONTEXT.business.name}.
+            </Text>
+            {values.channel === "email" ? <EmailPreview subject={values.subject} body={values.body} /> : <SmsPreview body={values.body} />}
+          </BlockStack>
+        </Card>
+      </Layout.Section>
+    </Layout>
+  );
+}

@@ -1,0 +1,146 @@
+// The embedded admin's layout: authenticates the session token (every /app page and action does
+// too), lets the hosts' admin origins frame it, and wraps the pages in Polaris's Frame with the
+// app's navigation. In the browser it installs the session-token bridge (app/admin/bridge.tsx).
+import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { Outlet, useLoaderData, useLocation, useNavigation, type ShouldRevalidateFunction } from "@remix-run/react";
+import {
+  AppProvider,
+  Card,
+  Frame,
+  Layout,
+  Loading,
+  Navigation,
+  SkeletonBodyText,
+  SkeletonDisplayText,
+  SkeletonPage,
+  Text,
+  TopBar,
+} from "@shopify/polaris";
+import {
+  ChartVerticalIcon,
+  EmailIcon,
+  EnvelopeIcon,
+  MegaphoneIcon,
+  SettingsIcon,
+  WorkIcon,
+} from "@shopify/polaris-icons";
+import enTranslations from "@shopify/polaris/locales/en.json";
+import { useCallback, useState } from "react";
+import { useFrameState, useSessionTokenBridge } from "~/admin/bridge";
+import { AdminErrorPage, NotEmbeddedPage } from "~/admin/components/RouteError";
+import { NO_STORE } from "~/admin/http.server";
+import { outboxInUse } from "~/admin/outbox.server";
+import { PolarisRemixLink } from "~/admin/polaris-link";
+import { ToastProvider } from "~/admin/toast";
+import { frameAncestorsHeader } from "~/auth/csp.server";
+import { requireAdmin } from "~/auth/require-admin.server";
+import { getServices } from "~/services.server";
+
+/**
+ * Every /app response (documents, data requests, errors: the pages export no headers of their
+ * own, so they inherit these) may be framed only by the enabled hosts' admins and is never cached.
+ */
+export const headers: HeadersFunction = () => {
+  const csp = frameAncestorsHeader("/app", getServices().hosts.manifests());
+  return { [csp.name]: csp.value, ...NO_STORE };
+};
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { business, claims } = await requireAdmin(request);
+  return {
+    businessName: business.name,
+    adminOrigin: claims.adminOrigin,
+    outboxInUse: outboxInUse(getServices().env),
+    // A document load the browser says is top-level (not in a frame): the host admin is not around.
+    topLevelDocument: request.headers.get("Sec-Fetch-Dest") === "document",
+  };
+}
+
+// The campaign editor's timeline preview posts to its action without changing anything.
+export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultShouldRevalidate }) =>
+  formData?.get("intent") === "preview" ? false : defaultShouldRevalidate;
+
+function isUnder(pathname: string, prefix: string): boolean {
+  return pathname === prefix || pathname.startsWith(`${prefix}/`);
+}
+
+function AdminNavigation({ outbox }: { outbox: boolean }) {
+  const { pathname } = useLocation();
+  const items = [
+    { url: "/app", label: "Campaigns", icon: MegaphoneIcon, selected: pathname === "/app" || isUnder(pathname, "/app/campaigns") },
+    { url: "/app/templates", label: "Templates", icon: EmailIcon, selected: isUnder(pathname, "/app/templates") },
+    { url: "/app/jobs", label: "Jobs", icon: WorkIcon, selected: isUnder(pathname, "/app/jobs") },
+    { url: "/app/analytics", label: "Analytics", icon: ChartVerticalIcon, selected: isUnder(pathname, "/app/analytics") },
+    { url: "/app/settings", label: "Settings", icon: SettingsIcon, selected: isUnder(pathname, "/app/settings") },
+    ...(outbox ? [{ url: "/app/outbox", label: "Outbox", icon: EnvelopeIcon, selected: isUnder(pathname, "/app/outbox") }] : []),
+  ];
+  return (
+    <Navigation location={pathname} ariaLabelledBy="kudos-nav-title">
+      <Text as="h2" visuallyHidden id="kudos-nav-title">
+        Kudos
+      </Text>
+      <Navigation.Section items={items} />
+    </Navigation>
+  );
+}
+
+function PageSkeleton() {
+  return (
+    <SkeletonPage primaryAction>
+      <Layout>
+        <Layout.Section>
+          <Card>
+            <SkeletonDisplayText size="small" />
+            <SkeletonBodyText lines={6} />
+          </Card>
+        </Layout.Section>
+      </Layout>
+    </SkeletonPage>
+  );
+}
+
+export default function AdminLayout() {
+  const { businessName, adminOrigin, outboxInUse: outbox, topLevelDocument } = useLoaderData<typeof loader>();
+  const frame = useFrameState();
+  useSessionTokenBridge(adminOrigin);
+  const location = useLocation();
+  const navigation = useNavigation();
+  const [mobileNav, setMobileNav] = useState(false);
+  const toggleNav = useCallback(() => setMobileNav((v) => !v), []);
+
+  if (frame === "top" || (frame === "unknown" && topLevelDocument)) return <NotEmbeddedPage />;
+
+  // Another page is loading: show its skeleton rather than the old page (the data of a
+  // revalidation after a save or of a search on the same page keeps the page on screen).
+  const changingPage = navigation.state === "loading" && navigation.location.pathname !== location.pathname;
+
+  return (
+    <AppProvider i18n={enTranslations} linkComponent={PolarisRemixLink}>
+      <Frame
+        topBar={
+          <TopBar
+            showNavigationToggle
+            onNavigationToggle={toggleNav}
+            contextControl={
+              <div style={{ display: "flex", alignItems: "center", height: "var(--pg-top-bar-height, 3.5rem)", padding: "0 var(--p-space-400)", color: "var(--p-color-text-inverse)" }}>
+                <Text as="span" variant="headingSm">
+                  Kudos · {businessName}
+                </Text>
+              </div>
+            }
+          />
+        }
+        navigation={<AdminNavigation outbox={outbox} />}
+        showMobileNavigation={mobileNav}
+        onNavigationDismiss={toggleNav}
+      >
+        {navigation.state !== "idle" ? <Loading /> : null}
+        <ToastProvider>{changingPage ? <PageSkeleton /> : <Outlet />}</ToastProvider>
+      </Frame>
+    </AppProvider>
+  );
+}
+
+export function ErrorBoundary() {
+  return <AdminErrorPage />;
+}

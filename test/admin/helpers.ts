@@ -1,0 +1,122 @@
+// Drives the /app routes the way Remix does: a Request with the session token the host admin
+// would send, the route's loader or action called directly, the result read back whatever its
+// form (plain data, data() with a status, a redirect, or a thrown Response).
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { signSessionToken } from "~/auth/session-token.server";
+import { closeDatabase } from "~/db.server";
+import { installBusiness } from "~/domain/business.server";
+import { resetEnvForTests } from "~/env.server";
+import type { Business } from "~/generated/prisma/client";
+import { closeServices, getServices } from "~/services.server";
+import { useTestDatabase, type TestDatabase } from "../helpers/db";
+
+export const APP_URL = "http://localhost:3000";
+export const ADMIN_ORIGIN = new URL(APP_URL).origin;
+
+/** A test database and the process services (getServices) bound to it, with the sandbox host on. */
+export function useAdminServices(): () => TestDatabase {
+  const db = useTestDatabase();
+  beforeAll(async () => {
+    await closeServices();
+    await closeDatabase();
+    process.env.DATABASE_URL = db().url;
+    process.env.SANDBOX_HOST = "1";
+    process.env.LINK_SECRET = "admin-test-link-secret-0123456789abcdef";
+    process.env.ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+    process.env.APP_URL = APP_URL;
+    for (const key of ["RESEND_API_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID"]) {
+      delete process.env[key];
+    }
+    resetEnvForTests();
+  });
+  // Registered after the database's hooks, so it runs before the database is dropped.
+  afterAll(async () => {
+    await closeServices();
+    await closeDatabase();
+  });
+  return db;
+}
+
+export async function installTestBusiness(name = "Acme Plumbing", timezone = "America/New_York"): Promise<Business> {
+  const { business } = await installBusiness(getServices().domain, {
+    host: "sandbox",
+    externalAccountId: `acct-${randomUUID()}`,
+    name,
+    timezone,
+  });
+  return business;
+}
+
+export async function sessionToken(
+  business: Pick<Business, "externalAccountId">,
+  opts: { now?: Date; secret?: string; lifetimeSeconds?: number } = {},
+): Promise<string> {
+  const { sandbox } = getServices().secrets;
+  return signSessionToken({
+    secret: opts.secret ?? sandbox.clientSecret,
+    clientId: sandbox.clientId,
+    accountId: business.externalAccountId,
+    userId: "admin-user-1",
+    adminOrigin: ADMIN_ORIGIN,
+    now: opts.now ?? new Date(),
+    ...(opts.lifetimeSeconds ? { lifetimeSeconds: opts.lifetimeSeconds } : {}),
+  });
+}
+
+/** An authenticated admin session of one business: builds the requests its admin would send. */
+export interface Session {
+  business: Business;
+  get(path: string): Promise<Request>;
+  post(path: string, fields: Record<string, string>): Promise<Request>;
+}
+
+export async function sessionFor(business: Business): Promise<Session> {
+  const headers = async () => ({ Authorization: `Bearer ${await sessionToken(business)}` });
+  return {
+    business,
+    get: async (path) => new Request(`${APP_URL}${path}`, { headers: await headers() }),
+    post: async (path, fields) =>
+      new Request(`${APP_URL}${path}`, { method: "POST", headers: await headers(), body: new URLSearchParams(fields) }),
+  };
+}
+
+export interface RouteResult<T = Record<string, unknown>> {
+  status: number;
+  data: T;
+  headers: Headers;
+  /** Set for redirects. */
+  location: string | null;
+  thrown: boolean;
+}
+
+type RouteFn = (args: LoaderFunctionArgs & ActionFunctionArgs) => unknown;
+
+async function fromResponse(res: Response, thrown: boolean): Promise<RouteResult> {
+  const text = await res.text();
+  let data: unknown = text;
+  if ((res.headers.get("Content-Type") ?? "").includes("json") && text) data = JSON.parse(text);
+  return { status: res.status, data: data as Record<string, unknown>, headers: res.headers, location: res.headers.get("Location"), thrown };
+}
+
+/** Calls a loader or action and reads its answer back. */
+export async function call<T = Record<string, unknown>>(
+  fn: unknown,
+  request: Request,
+  params: Record<string, string> = {},
+): Promise<RouteResult<T>> {
+  let result: unknown;
+  try {
+    result = await (fn as RouteFn)({ request, params, context: {} } as LoaderFunctionArgs & ActionFunctionArgs);
+  } catch (err) {
+    if (err instanceof Response) return (await fromResponse(err, true)) as RouteResult<T>;
+    throw err;
+  }
+  if (result instanceof Response) return (await fromResponse(result, false)) as RouteResult<T>;
+  if (result && typeof result === "object" && (result as { type?: unknown }).type === "DataWithResponseInit") {
+    const { data, init } = result as { data: T; init?: ResponseInit | null };
+    return { status: init?.status ?? 200, data, headers: new Headers(init?.headers), location: null, thrown: false };
+  }
+  return { status: 200, data: result as T, headers: new Headers(), location: null, thrown: false };
+}
