@@ -17,8 +17,18 @@ import type { SendRateLimiter } from "./rate-limit/index.server";
 import { renderEmail, renderSms } from "./render";
 import { claimDueTouches } from "./sql/claim.sql";
 import { loadTouchContexts, type TouchContext } from "./sql/touch-context.sql";
-import { beginSends, deferTouches, finishEnrollments, recordOutcomes, type SendIntent, type TouchOutcome } from "./sql/outcomes.sql";
-import { formatFromAddress } from "./transports/index.server";
+import {
+  beginSends,
+  deferTouches,
+  finishEnrollments,
+  loadBatches,
+  recordBatches,
+  recordOutcomes,
+  type BatchRecord,
+  type SendIntent,
+  type TouchOutcome,
+} from "./sql/outcomes.sql";
+import { batchIdempotencyKey, emailIdempotencyKey, formatFromAddress, RESEND_BATCH_LIMIT } from "./transports/index.server";
 import type { EmailTransport, OutgoingEmail, OutgoingSms, SendResult, SmsTransport } from "./transports/types";
 
 export interface ProcessorDeps {
@@ -68,6 +78,32 @@ interface Prepared {
   email?: OutgoingEmail;
   sms?: OutgoingSms;
   intent: SendIntent;
+  /** An email a crashed attempt already handed to the provider: re-send that exact request. */
+  replayBatchKey?: string;
+}
+
+/** The provider's key for one request: the member's own key alone, else the batch's. */
+export function requestKey(chunk: readonly OutgoingEmail[]): string {
+  return chunk.length === 1 ? emailIdempotencyKey(chunk[0]!.idempotencyKey) : batchIdempotencyKey(chunk);
+}
+
+const OUTCOME_WRITE_ATTEMPTS = 5;
+
+/**
+ * The outcome write runs after the provider calls: losing it would make the batch come back
+ * after its lease and go out again. A dropped connection is retried on a fresh one; the write
+ * is idempotent (guarded by status and lease), so a retry after an unseen commit changes nothing.
+ */
+async function persistently<T>(what: string, logger: Logger, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= OUTCOME_WRITE_ATTEMPTS) throw err;
+      logger.warn({ err, attempt }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
 }
 
 /** Runs one batch: claim up to batchSize due touches and see each to an outcome or a deferral. */
@@ -152,6 +188,17 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
       };
       const key = idempotencyKey(ctx.enrollmentId, ctx.position);
       const base = { enrollmentId: ctx.enrollmentId, position: ctx.position, businessId: ctx.business.id, channel, recipient: address };
+      if (channel === "email" && ctx.logStatus === "sending" && ctx.logBatchKey) {
+        // A crashed attempt already made the provider request: re-send exactly that request.
+        prepared.push({
+          ctx,
+          channel,
+          recipient: address,
+          replayBatchKey: ctx.logBatchKey,
+          intent: { ...base, subject: null, body: "", html: null, segments: null, provider: deps.email.provider },
+        });
+        return;
+      }
       if (channel === "email") {
         const rendered = renderEmail({ subject: ctx.touch.subject, body: ctx.touch.body }, context);
         prepared.push({
@@ -197,12 +244,39 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
   const cleared = await beginSends(pool, leaseToken, prepared.map((p) => p.intent), clock.now());
   const toSend = prepared.filter((p) => cleared.has(p.ctx.enrollmentId));
 
-  // Provider calls: no transaction open.
+  // Provider calls: no transaction open. Emails go in requests of up to 100, each recorded (its
+  // key, order and payload) before it is made, so a crash after the provider accepted it is
+  // recovered by re-sending the very same request, which the provider answers from its
+  // idempotency cache instead of sending again.
   const results = new Map<string, SendResult>();
-  const emails = toSend.filter((p) => p.email);
-  if (emails.length) {
-    const res = await deps.email.sendBatch(emails.map((p) => p.email!));
-    emails.forEach((p, i) => results.set(p.ctx.enrollmentId, res[i] ?? { ok: false, retryable: false, error: "no result from transport" }));
+  const fresh = toSend.filter((p) => p.email);
+  const chunks: Prepared[][] = [];
+  for (let i = 0; i < fresh.length; i += RESEND_BATCH_LIMIT) chunks.push(fresh.slice(i, i + RESEND_BATCH_LIMIT));
+  const batchRecords: BatchRecord[] = chunks.flatMap((chunk) => {
+    const batchKey = requestKey(chunk.map((p) => p.email!));
+    return chunk.map((p, batchIndex) => ({ enrollmentId: p.ctx.enrollmentId, position: p.ctx.position, batchKey, batchIndex, request: p.email! }));
+  });
+  await recordBatches(pool, batchRecords);
+  for (const chunk of chunks) {
+    const res = await deps.email.sendBatch(chunk.map((p) => p.email!));
+    chunk.forEach((p, i) => results.set(p.ctx.enrollmentId, res[i] ?? { ok: false, retryable: false, error: "no result from transport" }));
+  }
+  const replays = toSend.filter((p) => p.replayBatchKey);
+  if (replays.length) {
+    const stored = await loadBatches(pool, [...new Set(replays.map((p) => p.replayBatchKey!))]);
+    for (const [batchKey, members] of stored) {
+      const chunk = members.map((m) => m.request as OutgoingEmail);
+      if (requestKey(chunk) !== batchKey) logger.error({ batchKey }, "stored email request does not reproduce its key");
+      const res = await deps.email.sendBatch(chunk);
+      members.forEach((m, i) => {
+        if (replays.some((p) => p.ctx.enrollmentId === m.enrollmentId)) {
+          results.set(m.enrollmentId, res[i] ?? { ok: false, retryable: false, error: "no result from transport" });
+        }
+      });
+    }
+    for (const p of replays) {
+      if (!results.has(p.ctx.enrollmentId)) results.set(p.ctx.enrollmentId, { ok: false, retryable: false, error: "the stored email request was not found" });
+    }
   }
   const texts = toSend.filter((p) => p.sms);
   const concurrency = opts.smsConcurrency ?? 8;
@@ -227,9 +301,9 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
 
   // Transaction 3: outcomes and advancement, deferrals, finished enrollments.
   const at = clock.now();
-  const recorded = await recordOutcomes(pool, leaseToken, outcomes, at);
-  await deferTouches(pool, leaseToken, deferrals);
-  await finishEnrollments(pool, leaseToken, finished, at);
+  const recorded = await persistently("recording outcomes", logger, () => recordOutcomes(pool, leaseToken, outcomes, at));
+  await persistently("deferring touches", logger, () => deferTouches(pool, leaseToken, deferrals));
+  await persistently("finishing enrollments", logger, () => finishEnrollments(pool, leaseToken, finished, at));
   for (const o of optedOutNumbers) await suppressUnsubscribedNumber(deps, o.businessId, o.phone, at);
 
   summary.sent = outcomes.filter((o) => o.outcome === "sent").length;

@@ -11,6 +11,7 @@ import { pinoHttp } from "pino-http";
 import { EnvError, parseEnv } from "~/env.server";
 import { createLogger } from "~/logger.server";
 import { resolveDatabase } from "~/db/resolve.server";
+import { createPublicRateLimiter, isBehindFlyProxy, publicRateLimit } from "~/lib/public-rate-limit.server";
 import { applyMigrations } from "~/db/schema-engine.server";
 
 type AppBuild = ServerBuild & {
@@ -39,6 +40,7 @@ async function main() {
   process.env.DATABASE_URL = database.url;
 
   const box: { server?: Server } = {};
+  const closers: Array<() => Promise<void>> = [];
   let build: AppBuild | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -50,6 +52,7 @@ async function main() {
     await new Promise<void>((resolve) => (box.server ? box.server.close(() => resolve()) : resolve()));
     box.server?.closeAllConnections();
     await build?.entry.module.stopBackground().catch((err) => log.error({ err }, "stop failed"));
+    for (const close of closers) await close().catch((err: unknown) => log.error({ err }, "close failed"));
     await database.stop().catch((err) => log.error({ err }, "embedded postgres stop failed"));
     log.info("stopped");
     process.exit(0);
@@ -101,6 +104,11 @@ async function main() {
     if (!/^\/app(\/|$|\?)/.test(req.url)) res.setHeader("Content-Security-Policy", "frame-ancestors 'none'");
     next();
   });
+  // Per-IP limit on the public endpoints (/r, /u, /f, /webhooks/*): a flood is answered 429 here,
+  // before Remix and the database (app/lib/public-rate-limit.server.ts; trust decision there).
+  const publicLimiter = createPublicRateLimiter(env, { logger: log });
+  closers.push(() => publicLimiter.close());
+  app.use(publicRateLimit({ limiter: publicLimiter, logger: log, behindFlyProxy: isBehindFlyProxy() }));
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
   app.all(

@@ -57,6 +57,61 @@ export async function beginSends(pool: pg.Pool, leaseToken: string, intents: Sen
 }
 
 /**
+ * Records which provider request each email goes out in, with its exact payload, just before
+ * the request is made (see send_log.batch_key). Only rows still "sending" and still ours.
+ */
+const RECORD_BATCHES_SQL = `
+UPDATE send_log l
+   SET batch_key = i.batch_key, batch_index = i.batch_index, request = i.request::json
+  FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::smallint[], $5::text[])
+       AS i(enrollment_id, position, batch_key, batch_index, request)
+ WHERE l.enrollment_id = i.enrollment_id AND l.position = i.position AND l.status = 'sending'`;
+
+export interface BatchRecord {
+  enrollmentId: string;
+  position: number;
+  batchKey: string;
+  batchIndex: number;
+  request: unknown;
+}
+
+export async function recordBatches(pool: pg.Pool, rows: BatchRecord[]): Promise<void> {
+  if (rows.length === 0) return;
+  await pool.query({
+    name: "kudos_record_batches",
+    text: RECORD_BATCHES_SQL,
+    values: [
+      rows.map((r) => r.enrollmentId),
+      rows.map((r) => r.position),
+      rows.map((r) => r.batchKey),
+      rows.map((r) => r.batchIndex),
+      rows.map((r) => JSON.stringify(r.request)),
+    ],
+  });
+}
+
+/** The stored requests (ordered members) of these batch keys, for an exact re-send. */
+export async function loadBatches(pool: pg.Pool, batchKeys: string[]): Promise<Map<string, { enrollmentId: string; request: unknown }[]>> {
+  const out = new Map<string, { enrollmentId: string; request: unknown }[]>();
+  if (batchKeys.length === 0) return out;
+  // Index: send_log_batch_key_idx (batch_key) WHERE batch_key IS NOT NULL. Every member, whatever
+  // its status now: the re-sent request must be the very same one.
+  const { rows } = await pool.query<{ batch_key: string; enrollment_id: string; request: unknown }>({
+    name: "kudos_load_batches",
+    text: `SELECT batch_key, enrollment_id::text, request FROM send_log
+            WHERE batch_key = ANY($1::text[]) AND request IS NOT NULL
+            ORDER BY batch_key, batch_index`,
+    values: [batchKeys],
+  });
+  for (const r of rows) {
+    const list = out.get(r.batch_key) ?? [];
+    list.push({ enrollmentId: r.enrollment_id, request: r.request });
+    out.set(r.batch_key, list);
+  }
+  return out;
+}
+
+/**
  * Records each touch's outcome (sent, skipped or failed) in the send log and the touch record,
  * then advances the enrollment: the next touch is due at its scheduled time (or now, if that has
  * passed while this one waited), and after the last touch the enrollment completes.

@@ -22,7 +22,7 @@ SELECT e.id AS enrollment_id, e.current_touch AS position, e.status,
                 WHERE l.business_id = e.business_id AND l.channel = 'sms' AND l.recipient = cu.phone
                   AND l.status NOT IN ('skipped', 'failed')
                   AND NOT (l.enrollment_id = e.id AND l.position = e.current_touch)) AS sms_before,
-       sl.status AS log_status
+       sl.status AS log_status, sl.batch_key AS log_batch_key
   FROM enrollment e
   JOIN business b ON b.id = e.business_id
   JOIN customer cu ON cu.id = e.customer_id
@@ -71,6 +71,8 @@ export interface TouchContext {
   smsBefore: boolean;
   /** Status of this touch's send-log row if a previous attempt wrote one ("sending" after a crash). */
   logStatus: string | null;
+  /** The provider request a previous attempt recorded for this email (see send_log.batch_key). */
+  logBatchKey: string | null;
 }
 
 export async function loadTouchContexts(pool: pg.Pool, enrollmentIds: string[]): Promise<TouchContext[]> {
@@ -111,5 +113,6 @@ export async function loadTouchContexts(pool: pg.Pool, enrollmentIds: string[]):
     smsSuppressed: r.sms_suppressed,
     smsBefore: r.sms_before,
     logStatus: r.log_status,
+    logBatchKey: r.log_batch_key,
   }));
 }
