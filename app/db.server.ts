@@ -20,8 +20,14 @@ export function createDatabase(connectionString: string, max = 10): Database {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its connection (server restart) must not crash the process.
+  // A connection lost to a server restart or pg_terminate_backend must not crash the process:
+  // idle clients report to the pool, and a checked-out client between queries (inside an
+  // interactive transaction) would otherwise emit an unhandled 'error'. The failing query
+  // still rejects, and the pool discards a client that is no longer queryable.
   pool.on("error", () => {});
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return { prisma, pool };
 }

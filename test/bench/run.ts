@@ -4,6 +4,7 @@
 import { startBenchServer, fmt } from "./bench-db";
 import { engineBench } from "./engine";
 import { webhookBench } from "./webhooks";
+import { analyticsBench } from "./analytics";
 
 const only = new Set(process.argv.slice(2));
 const want = (name: string) => only.size === 0 || only.has(name);
@@ -28,6 +29,10 @@ try {
       `p99 ${fmt(w.p99Ms, 0)} ms ${w.p99Ms <= 100 ? "≤" : ">"} 100`,
       `lost ${w.lost} duplicated ${w.duplicated}`,
     );
+  }
+  if (want("analytics")) {
+    const a = await analyticsBench(server, log);
+    summary.push(`analytics p99 ${fmt(a.worstP99Ms, 0)} ms ${a.worstP99Ms <= 300 ? "≤" : ">"} 300`);
   }
 } finally {
   await server.stop();

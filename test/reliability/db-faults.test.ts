@@ -10,7 +10,7 @@ import { createOutboxEmailTransport, createOutboxSmsTransport, withRetries } fro
 import { createLogger } from "~/logger.server";
 import { useTestDatabase } from "../helpers/db";
 import { processorDeps } from "../helpers/engine";
-import { drainAll, installBusinesses, pendingTouches, RealtimeClock, report, seedBacklog, sized, sleep, terminateBackends } from "./harness";
+import { drainAll, installBusinesses, pendingTouches, RealtimeClock, report, seedBacklog, settlePool, sized, sleep, terminateBackends } from "./harness";
 import { checkInvariants, describeViolations } from "./invariants";
 import { deliverAll, hostWebhookJobs, providerWebhookJobs, sentTouches, webhookDeps } from "./webhooks";
 
@@ -77,6 +77,7 @@ describe("connections terminated under load", () => {
       stop = true;
       // Leases of batches that failed after their claim expire; whatever they held comes back.
       await sleep(LEASE_MS + 100);
+      await settlePool(db().pool);
       await drainAll(p, { batchSize: 200, leaseMs: LEASE_MS });
 
       const result = await checkInvariants({ db: db().pool, now: clock.now(), businessIds, drained: true });
@@ -107,6 +108,7 @@ describe("connections terminated under load", () => {
       jobs.sort(() => Math.random() - 0.5);
 
       const [stats, faults] = await Promise.all([deliverAll(jobs, { concurrency: 8 }), injectFaults(sized(6, 30), 200)]);
+      await settlePool(db().pool);
       // After the faults, the same process answers fresh webhooks at the first attempt.
       const after = await deliverAll(providerWebhookJobs(w, await sentTouches(db(), businessIds, 20)), { concurrency: 4, maxAttempts: 1 });
 

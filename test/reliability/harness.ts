@@ -126,3 +126,16 @@ export async function drainAll(deps: ProcessorDeps, opts: DrainOptions = {}): Pr
     if (pass.claimed === 0) return total;
   }
 }
+
+/**
+ * After faults: until every connection the pool hands out answers, run a round of probes as wide
+ * as the pool. A connection killed a moment ago can still be handed out once before the pool
+ * notices; each failed probe retires one such connection.
+ */
+export async function settlePool(pool: pg.Pool, width = 10): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    const results = await Promise.allSettled(Array.from({ length: width }, () => pool.query("SELECT 1")));
+    if (results.every((r) => r.status === "fulfilled")) return;
+  }
+  throw new Error("the pool did not recover after the faults");
+}
