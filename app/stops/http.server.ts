@@ -39,7 +39,8 @@ export function methodNotAllowed(allowed: readonly string[]): Response {
 
 /** The form fields of an urlencoded body, duplicates kept as arrays (what Twilio signs). */
 export function formParams(raw: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  // No prototype: a field named "__proto__" must stay a field (it is part of what was signed).
+  const out: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of new URLSearchParams(raw)) {
     const existing = out[key];
     if (existing === undefined) out[key] = value;

@@ -144,7 +144,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the embedded admin in a real browser", (
     // 5. Complete a job in the sandbox: a real signed webhook goes to Kudos.
     await page.goto(`${base}/sandbox/accounts/${accountId}/jobs`);
     await page.getByLabel("First name").fill("Dana");
-    await page.getByLabel("Last name").fill("Reyes");
+    // Customer-supplied text is shown as text, never as markup.
+    await page.getByLabel("Last name").fill("<b>Reyes</b>");
     await page.getByLabel("Email").fill("dana.reyes@example.com");
     await page.getByLabel("Phone").fill("+12125550142");
     await page.getByLabel("Service type").fill("plumbing");
@@ -191,6 +192,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the embedded admin in a real browser", (
     await page.goto(`${base}/sandbox/accounts/${accountId}/admin`);
     await nav("Jobs");
     await app().getByText(/clicked the review link/).first().waitFor();
+    await expect.poll(() => app().getByText("Dana <b>Reyes</b>").count()).toBeGreaterThan(0);
+    expect(await app().locator("b", { hasText: "Reyes" }).count()).toBe(0);
     await shot("admin-jobs");
 
     // ...and the analytics count the click.
