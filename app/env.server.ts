@@ -62,6 +62,8 @@ export const envSchema = z
     REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional(),
     /** Requests per minute per IP on public endpoints (/r, /u, /f, webhooks). */
     PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+    /** Requests per minute per source IP on webhook routes (a platform's servers, not people). */
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60_000),
 
     // Scheduling: Inngest cloud when keys are set, else the in-process scheduler.
     INNGEST_EVENT_KEY: z.string().min(1).optional(),

@@ -162,8 +162,11 @@ export class SharedPublicRateLimiter implements PublicRateLimiter {
 
 export type PublicRateLimitEnv = Pick<Env, "PUBLIC_RATE_LIMIT_PER_MINUTE" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN" | "REDIS_URL">;
 
-export function createPublicRateLimiter(env: PublicRateLimitEnv, deps: { logger: Logger }): PublicRateLimiter {
-  const limit = env.PUBLIC_RATE_LIMIT_PER_MINUTE;
+export function createPublicRateLimiter(
+  env: PublicRateLimitEnv,
+  deps: { logger: Logger; prefix?: string },
+  limit: number = env.PUBLIC_RATE_LIMIT_PER_MINUTE,
+): PublicRateLimiter {
   if (env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN) {
     const redis = createUpstashScriptRedis(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN, STORE_TIMEOUT_MS);
     return new SharedPublicRateLimiter(redis, "upstash", { limit, logger: deps.logger });
@@ -207,6 +210,11 @@ export function clientIp(
 
 export interface PublicRateLimitOptions extends ClientIpOptions {
   limiter: PublicRateLimiter;
+  /**
+   * Webhooks come from a platform's few servers, not from people: they get their own, larger
+   * per-IP budget (WEBHOOK_RATE_LIMIT_PER_MINUTE) so a busy host is not throttled like a browser.
+   */
+  webhookLimiter?: PublicRateLimiter;
   logger: Logger;
   clock?: Clock;
 }
@@ -221,7 +229,8 @@ export function publicRateLimit(options: PublicRateLimitOptions) {
     const group = publicRouteGroup(req.path);
     if (!group) return next();
     const ip = clientIp(req, options);
-    options.limiter
+    const limiter = group === "webhooks" && options.webhookLimiter ? options.webhookLimiter : options.limiter;
+    limiter
       .take(`${group}:${ip}`, clock.now())
       .then((decision) => {
         if (decision.allowed) return next();

@@ -107,8 +107,9 @@ async function main() {
   // Per-IP limit on the public endpoints (/r, /u, /f, /webhooks/*): a flood is answered 429 here,
   // before Remix and the database (app/lib/public-rate-limit.server.ts; trust decision there).
   const publicLimiter = createPublicRateLimiter(env, { logger: log });
-  closers.push(() => publicLimiter.close());
-  app.use(publicRateLimit({ limiter: publicLimiter, logger: log, behindFlyProxy: isBehindFlyProxy() }));
+  const webhookLimiter = createPublicRateLimiter(env, { logger: log }, env.WEBHOOK_RATE_LIMIT_PER_MINUTE);
+  closers.push(() => publicLimiter.close(), () => webhookLimiter.close());
+  app.use(publicRateLimit({ limiter: publicLimiter, webhookLimiter, logger: log, behindFlyProxy: isBehindFlyProxy() }));
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
   app.all(

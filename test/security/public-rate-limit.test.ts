@@ -175,3 +175,25 @@ describe("the middleware in front of the real routes", () => {
     expect(await db().prisma.providerEvent.count()).toBe(events + 1);
   });
 });
+
+describe("separate budgets for people and platforms", () => {
+  it("gives webhooks their own (larger) per-IP budget when a webhook limiter is set", async () => {
+    const app = express();
+    const clock = new ManualClock("2026-01-05T15:00:05Z");
+    app.use(publicRateLimit({ limiter: new InProcessPublicRateLimiter(1), webhookLimiter: new InProcessPublicRateLimiter(3), logger: silent, behindFlyProxy: false, clock }));
+    app.all("*", (_req, res) => void res.status(200).send("ok"));
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const webhooks = [];
+      for (let i = 0; i < 4; i++) webhooks.push((await fetch(`${origin}/webhooks/hosts/jobber`, { method: "POST" })).status);
+      expect(webhooks).toEqual([200, 200, 200, 429]);
+      const links = [];
+      for (let i = 0; i < 2; i++) links.push((await fetch(`${origin}/r/abc.def`)).status);
+      expect(links).toEqual([200, 429]);
+    } finally {
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+    }
+  });
+});
