@@ -204,6 +204,21 @@ describe.skipIf(!existsSync(CHROMIUM))("the embedded admin in a real browser", (
     const analyticsText = await app().locator("body").innerText();
     expect(analyticsText).toMatch(/100(\.0)?\s?%|1 click|Clicked\D+1\b/);
 
+    // 10. The keyboard alone gets around: focus the navigation, Enter, Tab into the form.
+    await app().getByRole("link", { name: "Settings", exact: true }).first().focus();
+    await page.keyboard.press("Enter");
+    await app().getByRole("heading", { name: "Settings" }).first().waitFor();
+    await app().getByRole("link", { name: "Campaigns", exact: true }).first().focus();
+    await page.keyboard.press("Enter");
+    const newCampaign = app().getByRole("link", { name: "New campaign" }).or(app().getByRole("button", { name: "New campaign" })).first();
+    await newCampaign.waitFor();
+    await newCampaign.focus();
+    await page.keyboard.press("Enter");
+    await app().getByRole("button", { name: "Use the Aggressive preset" }).waitFor();
+    await app().getByRole("button", { name: "Use the Aggressive preset" }).focus();
+    await page.keyboard.press("Enter");
+    await app().getByLabel("Send after the job is completed").waitFor();
+
     expect(consoleErrors).toEqual([]);
   }, 240_000);
 });
