@@ -146,22 +146,10 @@ export function createOutboxSmsTransport(deps: OutboxDeps & { fromNumber?: strin
   };
 }
 
-export interface OutboxEntry {
+export interface OutboxEntry extends OutboxRow {
   id: string;
   /** What the transport returned: `outbox_<id>`. */
   providerMessageId: string;
-  businessId: string;
-  channel: "email" | "sms";
-  idempotencyKey: string;
-  to: string;
-  from: string;
-  replyTo: string | null;
-  subject: string | null;
-  text: string;
-  html: string | null;
-  headers: Record<string, string>;
-  tags: Record<string, string>;
-  segments: number | null;
   createdAt: Date;
 }
 
