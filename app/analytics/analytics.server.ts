@@ -1,7 +1,8 @@
 // Campaign analytics: one business's enrollments (or one campaign's) enrolled within a date
-// range, computed entirely by aggregate statements in Postgres (app/analytics/sql/*). Nothing
-// here loads enrollments: the statements return a few dozen aggregate rows, which this module
-// only files under their headings (and divides, for the one average that spans both).
+// range, computed entirely by aggregate statements in Postgres (app/analytics/sql/*), from the
+// daily rollup for whole days it answers and from the base tables for the rest (rollup.server.ts,
+// sql/scope.ts). Nothing here loads enrollments: the statements return a few dozen aggregate
+// rows, which this module only files under their headings (and divides, for the averages).
 import type pg from "pg";
 import { queryEnrollmentOutcomes, type EnrollmentOutcomeRow, type EnrollmentStatusName } from "./sql/enrollment-outcomes.sql";
 import type { AnalyticsScope } from "./sql/scope";
@@ -83,30 +84,27 @@ const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 
 /** Files the two statements' aggregate rows under the page's headings. */
 export function assembleAnalytics(outcomes: EnrollmentOutcomeRow[], touches: TouchFunnelRow[]): Analytics {
-  const status = (s: EnrollmentStatusName) => outcomes.find((r) => r.dimension === "status" && r.status === s)?.enrollments ?? 0;
-  // Touches sent, per enrollment outcome (status + stop reason): the numerators of the averages.
-  const sentBy = (s: EnrollmentStatusName, reason?: string) =>
-    touches
-      .filter((r) => r.dimension === "outcome" && r.enrollment_status === s && (reason === undefined || r.stop_reason === reason))
-      .reduce((sum, r) => sum + r.sent, 0);
-  const enrollments = { total: outcomes.find((r) => r.dimension === "total")?.enrollments ?? 0, active: status("active"), completed: status("completed"), stopped: status("stopped") };
-
-  const byType = new Map(touches.filter((r) => r.dimension === "service_type").map((r) => [r.service_type, r]));
+  const row = (dimension: EnrollmentOutcomeRow["dimension"], s?: EnrollmentStatusName) =>
+    outcomes.find((r) => r.dimension === dimension && (s === undefined || r.status === s));
+  const enrollments = {
+    total: row("total")?.enrollments ?? 0,
+    active: row("status", "active")?.enrollments ?? 0,
+    completed: row("status", "completed")?.enrollments ?? 0,
+    stopped: row("status", "stopped")?.enrollments ?? 0,
+  };
+  // Touches sent, per enrollment status: the numerators of the averages.
+  const sent = (s: EnrollmentStatusName) => row("status", s)?.sent ?? 0;
   const total = touches.find((r) => r.dimension === "total");
   return {
     enrollments,
     stopReasons: outcomes
       .filter((r) => r.dimension === "outcome" && r.status === "stopped" && r.stop_reason !== null)
-      .map((r) => ({
-        reason: r.stop_reason!,
-        enrollments: r.enrollments,
-        avgTouchesUntilStop: ratio(sentBy("stopped", r.stop_reason!), r.enrollments),
-      }))
+      .map((r) => ({ reason: r.stop_reason!, enrollments: r.enrollments, avgTouchesUntilStop: ratio(r.sent, r.enrollments) }))
       .sort((a, b) => b.enrollments - a.enrollments || a.reason.localeCompare(b.reason)),
     avgTouchesUntilStop: {
-      ended: ratio(sentBy("completed") + sentBy("stopped"), enrollments.completed + enrollments.stopped),
-      completed: ratio(sentBy("completed"), enrollments.completed),
-      stopped: ratio(sentBy("stopped"), enrollments.stopped),
+      ended: ratio(sent("completed") + sent("stopped"), enrollments.completed + enrollments.stopped),
+      completed: ratio(sent("completed"), enrollments.completed),
+      stopped: ratio(sent("stopped"), enrollments.stopped),
     },
     funnel: {
       total: total ? counts(total) : EMPTY_FUNNEL,
@@ -121,23 +119,20 @@ export function assembleAnalytics(outcomes: EnrollmentOutcomeRow[], touches: Tou
     },
     serviceTypes: outcomes
       .filter((r) => r.dimension === "service_type")
-      .map((r) => {
-        const t = byType.get(r.service_type);
-        return { serviceType: r.service_type, enrollments: r.enrollments, sent: t?.sent ?? 0, clicked: t?.clicked ?? 0, clickRate: t?.click_rate ?? null };
-      })
+      .map((r) => ({ serviceType: r.service_type, enrollments: r.enrollments, sent: r.sent, clicked: r.clicked, clickRate: ratio(r.clicked, r.sent) }))
       .sort((a, b) => b.enrollments - a.enrollments || (a.serviceType ?? "\uffff").localeCompare(b.serviceType ?? "\uffff")),
   };
 }
 
 /**
  * Each statement runs in a short read-only transaction with planner settings suited to it:
- * - jit off: these plans cost enough to trigger JIT, whose compilation (hundreds of ms) costs
- *   more than the whole query;
- * - random_page_cost 1.1: the rows read are a business's recent ones, cached; the default 4.0
- *   (spinning disks) makes the planner scan every touch of the business instead of probing the
- *   range's touches by primary key;
- * - work_mem 32MB: the planner overestimates how many cells there are and would sort them
- *   on disk instead of hashing the few hundred there really are;
+ * - jit off: these plans cost enough to trigger JIT, whose compilation (tens to hundreds of ms)
+ *   costs more than the whole query;
+ * - random_page_cost 1.1: the rows read are a business's recent ones and its rollup, cached; the
+ *   default 4.0 (spinning disks) makes range scans of the enrolled_at indexes look dearer than
+ *   they are;
+ * - work_mem 32MB: the per-enrollment touch counts of the live ranges are hashed, not sorted on
+ *   disk;
  * - a statement timeout, so a page view can never hold a connection for long.
  */
 export const ANALYTICS_SETTINGS =

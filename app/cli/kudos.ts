@@ -50,7 +50,7 @@ export const commands: Record<string, Command> = {
     },
   },
   tick: {
-    summary: "run one drain of due touches as of a time and print a JSON summary",
+    summary: "run one drain of due touches as of a time, refresh the analytics rollup, print a JSON summary",
     usage: "kudos tick [--now <ISO time>] [--limit N]",
     options: { now: { type: "string" }, limit: { type: "string" } },
     async run({ env, databaseUrl, values, out }) {
@@ -70,7 +70,9 @@ export const commands: Record<string, Command> = {
           batchSize,
           maxBatches: limit === undefined ? undefined : Math.ceil(limit / batchSize),
         });
-        out(JSON.stringify({ now: now.toISOString(), ...summary }));
+        const { refreshAnalyticsRollup } = await import("~/analytics/rollup.server");
+        const rollup = await refreshAnalyticsRollup(db.pool);
+        out(JSON.stringify({ now: now.toISOString(), ...summary, analyticsDays: rollup.days }));
         await services.close();
       } finally {
         await db.prisma.$disconnect();

@@ -42,6 +42,8 @@ export interface EmbeddedPostgresOptions {
   /** Deleted on stop: for throwaway test clusters. */
   ephemeral?: boolean;
   onLog?: (message: string) => void;
+  /** Extra server settings (postgres -c name=value), e.g. shared_buffers for the benchmarks. */
+  settings?: Record<string, string>;
 }
 
 const USER = "postgres";
@@ -63,7 +65,11 @@ export async function startEmbeddedPostgres(
     // Postgres refuses to run as root; the package creates an unprivileged user when needed.
     createPostgresUser: process.getuid?.() === 0,
     // Bound to loopback only; fsync off is not set: this is the user's real data.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+    postgresFlags: [
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "max_connections=200",
+      ...Object.entries(opts.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
+    ],
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
   });

@@ -2,6 +2,7 @@
 // review, and schedule the touches. Recording a job never fails because enrollment did: the job
 // is stored first, and the enrollment outcome (enrolled, or skipped/failed with a reason) is
 // stored on it where the merchant can see it.
+import { markAnalyticsDirty } from "~/analytics/rollup.server";
 import { Prisma, type Channel, type JobOutcome } from "~/generated/prisma/client";
 import { NotFoundError, ValidationError } from "~/lib/errors.server";
 import { logger } from "~/logger.server";
@@ -285,6 +286,8 @@ async function attemptEnroll(
         nextDueAt: due[0]!,
         manual: opts.manual ?? false,
         enrolledAt: now,
+        // Analytics break enrollments down by the service type they were enrolled with.
+        serviceType: job.serviceType,
       },
       select: { id: true },
     });
@@ -296,8 +299,10 @@ async function attemptEnroll(
         campaignId: campaign.id,
         channel: t.channel,
         scheduledAt: due[i]!,
+        enrolledAt: now,
       })),
     });
+    await markAnalyticsDirty(tx, businessId, now);
     return { outcome: "enrolled", enrollmentId: enrollment.id, campaignId: campaign.id, replaced };
   });
 }

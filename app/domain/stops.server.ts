@@ -1,6 +1,7 @@
 // Stopping enrollments. Every stop is one guarded statement ("only if still active") that also
-// cancels the enrollment's pending touches, so concurrent stops, sends and re-enrollments never
-// leave an enrollment half-stopped. Callers run it inside the transaction that records the cause.
+// cancels the enrollment's pending touches (and marks their days' analytics rollup stale), so
+// concurrent stops, sends and re-enrollments never leave an enrollment half-stopped. Callers run
+// it inside the transaction that records the cause.
 import { Prisma, type StopReason } from "~/generated/prisma/client";
 import type { Tx } from "./types";
 
@@ -33,12 +34,16 @@ export async function stopEnrollments(
          SET status = 'stopped', stop_reason = ${reason}::"StopReason", stopped_at = ${now},
              next_due_at = NULL, lease_token = NULL, lease_expires_at = NULL
        WHERE business_id = ${businessId}::uuid AND status = 'active' AND ${targetSql(target)}
-      RETURNING id
+      RETURNING id, enrolled_at
     ), cancelled AS (
       UPDATE enrollment_touch t
          SET status = 'cancelled', reason = ${reason}
         FROM stopped
        WHERE t.enrollment_id = stopped.id AND t.status = 'pending'
+    ), marked AS (
+      -- Their days' analytics rollup is stale (app/analytics/rollup.server.ts).
+      INSERT INTO analytics_dirty_day (business_id, day)
+      SELECT DISTINCT ${businessId}::uuid, (stopped.enrolled_at AT TIME ZONE 'UTC')::date FROM stopped
     )
     SELECT id::text FROM stopped`;
   return rows.map((r) => r.id);

@@ -195,7 +195,7 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
           channel,
           recipient: address,
           replayBatchKey: ctx.logBatchKey,
-          intent: { ...base, subject: null, body: "", html: null, segments: null, provider: deps.email.provider },
+          intent: { ...base, subject: null, body: "", segments: null, provider: deps.email.provider, batchKey: null, batchIndex: null, request: null },
         });
         return;
       }
@@ -217,7 +217,7 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
             headers: rendered.headers,
             tags: { enrollment_id: ctx.enrollmentId, touch: String(ctx.position), business_id: ctx.business.id },
           },
-          intent: { ...base, subject: rendered.subject, body: rendered.text, html: rendered.html, segments: null, provider: deps.email.provider },
+          intent: { ...base, subject: rendered.subject, body: rendered.text, segments: null, provider: deps.email.provider, batchKey: null, batchIndex: null, request: null },
         });
       } else {
         const rendered = renderSms({ body: ctx.touch.body }, context, { firstToNumber: !ctx.smsBefore });
@@ -234,29 +234,35 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
             statusCallbackUrl: `${deps.appUrl}/webhooks/twilio/status?e=${ctx.enrollmentId}&p=${ctx.position}`,
             segments: rendered.segments,
           },
-          intent: { ...base, subject: null, body: rendered.body, html: null, segments: rendered.segments, provider: deps.sms.provider },
+          intent: { ...base, subject: null, body: rendered.body, segments: rendered.segments, provider: deps.sms.provider, batchKey: null, batchIndex: null, request: null },
         });
       }
     }),
   );
 
+  // Emails go in provider requests of up to 100. Each request (its key, order and payload) is
+  // recorded with the intent, before it is made, so a crash after the provider accepted it is
+  // recovered by re-sending the very same request, which the provider answers from its
+  // idempotency cache instead of sending again.
+  const planned = chunkEmails(prepared.filter((p) => p.email));
+  for (const chunk of planned) {
+    const batchKey = requestKey(chunk.map((p) => p.email!));
+    chunk.forEach((p, batchIndex) => Object.assign(p.intent, { batchKey, batchIndex, request: JSON.stringify(p.email) }));
+  }
+
   // Transaction 2: re-check status and lease with the rows held, record the intent to send.
   const cleared = await beginSends(pool, leaseToken, prepared.map((p) => p.intent), clock.now());
   const toSend = prepared.filter((p) => cleared.has(p.ctx.enrollmentId));
 
-  // Provider calls: no transaction open. Emails go in requests of up to 100, each recorded (its
-  // key, order and payload) before it is made, so a crash after the provider accepted it is
-  // recovered by re-sending the very same request, which the provider answers from its
-  // idempotency cache instead of sending again.
+  // Provider calls: no transaction open.
   const results = new Map<string, SendResult>();
   const fresh = toSend.filter((p) => p.email);
-  const chunks: Prepared[][] = [];
-  for (let i = 0; i < fresh.length; i += RESEND_BATCH_LIMIT) chunks.push(fresh.slice(i, i + RESEND_BATCH_LIMIT));
-  const batchRecords: BatchRecord[] = chunks.flatMap((chunk) => {
-    const batchKey = requestKey(chunk.map((p) => p.email!));
-    return chunk.map((p, batchIndex) => ({ enrollmentId: p.ctx.enrollmentId, position: p.ctx.position, batchKey, batchIndex, request: p.email! }));
-  });
-  await recordBatches(pool, batchRecords);
+  let chunks = planned;
+  if (fresh.length !== planned.reduce((n, c) => n + c.length, 0)) {
+    // A stop took some of a planned request's members: regroup the rest and record that first.
+    chunks = chunkEmails(fresh);
+    await recordBatches(pool, batchRecords(chunks));
+  }
   for (const chunk of chunks) {
     const res = await deps.email.sendBatch(chunk.map((p) => p.email!));
     chunk.forEach((p, i) => results.set(p.ctx.enrollmentId, res[i] ?? { ok: false, retryable: false, error: "no result from transport" }));
@@ -313,6 +319,19 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
   summary.completed = recorded.completed + finished.length;
   if (summary.failed) logger.warn({ failed: summary.failed }, "some touches failed after retries");
   return summary;
+}
+
+function chunkEmails(emails: Prepared[]): Prepared[][] {
+  const chunks: Prepared[][] = [];
+  for (let i = 0; i < emails.length; i += RESEND_BATCH_LIMIT) chunks.push(emails.slice(i, i + RESEND_BATCH_LIMIT));
+  return chunks;
+}
+
+function batchRecords(chunks: Prepared[][]): BatchRecord[] {
+  return chunks.flatMap((chunk) => {
+    const batchKey = requestKey(chunk.map((p) => p.email!));
+    return chunk.map((p, batchIndex) => ({ enrollmentId: p.ctx.enrollmentId, position: p.ctx.position, batchKey, batchIndex, request: p.email! }));
+  });
 }
 
 /** Twilio 21610: the number replied STOP to the carrier. Same effect as an inbound STOP. */

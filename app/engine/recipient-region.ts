@@ -57,14 +57,25 @@ export function lookupAreaCode(areaCode: number): AreaCodeInfo | null {
  * A canonical IANA zone name, or null. Only "Area/Location" names (and UTC): bare abbreviations
  * such as "EST" are fixed offsets without daylight saving time and would put sends an hour off.
  */
+// Building an Intl.DateTimeFormat costs ~0.1 ms, paid for every touch of a batch without this
+// cache; the set of zone names is small (IANA has ~600), so it stays bounded in practice.
+const canonicalZones = new Map<string, string | null>();
+const CANONICAL_CACHE_LIMIT = 5_000;
+
 export function canonicalTimezone(tz: string | null | undefined): string | null {
   const name = tz?.trim();
   if (!name || !(name.includes("/") || /^(UTC|GMT)$/i.test(name))) return null;
+  const cached = canonicalZones.get(name);
+  if (cached !== undefined) return cached;
+  let canonical: string | null;
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+    canonical = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return null;
+    canonical = null;
   }
+  if (canonicalZones.size >= CANONICAL_CACHE_LIMIT) canonicalZones.clear();
+  canonicalZones.set(name, canonical);
+  return canonical;
 }
 
 type CountryClass = RegionCountry | "other" | null;

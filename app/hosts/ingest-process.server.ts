@@ -31,7 +31,7 @@ import type { HostRegistry } from "./registry.server";
 
 export const HOST_EVENT_LEASE_MS = 5 * 60_000;
 export const HOST_EVENT_MAX_ATTEMPTS = 12;
-export const HOST_EVENT_BATCH_SIZE = 10;
+export const HOST_EVENT_BATCH_SIZE = 20;
 const FIRST_RETRY_MS = 30_000;
 const MAX_RETRY_MS = 6 * 3_600_000;
 
@@ -201,17 +201,22 @@ export async function processClaimedHostEvent(deps: HostEventProcessDeps, event:
   return outcome;
 }
 
+const RECORD_OUTCOME_SQL = `
+UPDATE host_event
+   SET processed_at = $3, run_after = $4, last_error = $5
+ WHERE id = $1::uuid AND attempts = $2 AND processed_at IS NULL`;
+
 async function recordOutcome(deps: HostEventProcessDeps, event: ClaimedHostEvent, outcome: HostEventOutcome): Promise<void> {
   const now = deps.clock.now();
-  const data =
+  const [processedAt, runAfter, lastError] =
     outcome.status === "processed"
-      ? { processedAt: now, runAfter: null, lastError: null }
+      ? [now, null, null]
       : outcome.status === "retrying"
-        ? { runAfter: outcome.runAfter, lastError: outcome.error }
-        : { runAfter: null, lastError: outcome.error };
+        ? [null, outcome.runAfter, outcome.error]
+        : [null, null, outcome.error];
   // Matching the attempt count: a worker that lost its lease does not overwrite the new owner.
   // (After account.redact the row itself is gone with its business: nothing to record.)
-  await deps.db.hostEvent.updateMany({ where: { id: event.id, attempts: event.attempts, processedAt: null }, data });
+  await deps.pool.query({ name: "kudos_record_host_event_outcome", text: RECORD_OUTCOME_SQL, values: [event.id, event.attempts, processedAt, runAfter, lastError] });
 }
 
 export interface HostEventBatchSummary {
@@ -221,11 +226,22 @@ export interface HostEventBatchSummary {
   failed: number;
 }
 
+export interface ProcessDueOptions {
+  /** How many events one claim takes (default HOST_EVENT_BATCH_SIZE). */
+  limit?: number;
+  /** How many of them are processed at once (default 4). */
+  concurrency?: number;
+  /**
+   * Awaited before each event: the in-process worker yields to web requests here
+   * (ingest-worker.server.ts). Events already claimed wait in their lease meanwhile.
+   */
+  pace?: () => Promise<void>;
+  /** Checked before each event: once true, the events not started yet are handed back. */
+  stopping?: () => boolean;
+}
+
 /** Claims a batch of due events and processes them, a few at a time. */
-export async function processDueHostEvents(
-  deps: HostEventProcessDeps,
-  opts: { limit?: number; concurrency?: number } = {},
-): Promise<HostEventBatchSummary> {
+export async function processDueHostEvents(deps: HostEventProcessDeps, opts: ProcessDueOptions = {}): Promise<HostEventBatchSummary> {
   const claimed = await claimHostEvents(deps.pool, {
     now: deps.clock.now(),
     limit: opts.limit ?? HOST_EVENT_BATCH_SIZE,
@@ -234,13 +250,33 @@ export async function processDueHostEvents(
   const summary: HostEventBatchSummary = { claimed: claimed.length, processed: 0, retrying: 0, failed: 0 };
   const queue = [...claimed];
   const work = async () => {
-    for (let event = queue.shift(); event; event = queue.shift()) {
+    for (;;) {
+      if (opts.pace && queue.length > 0) await opts.pace();
+      if (opts.stopping?.()) return;
+      const event = queue.shift();
+      if (!event) return;
       const outcome = await processClaimedHostEvent(deps, event);
       summary[outcome.status] += 1;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, work));
+  if (queue.length > 0) {
+    // Stopping: give back what was never started, so another worker need not wait out the lease.
+    await releaseHostEvents(deps.pool, queue, deps.clock.now());
+    summary.claimed -= queue.length;
+  }
   return summary;
+}
+
+const RELEASE_HOST_EVENTS_SQL = `
+UPDATE host_event h
+   SET run_after = $3, attempts = h.attempts - 1
+  FROM unnest($1::uuid[], $2::int[]) AS r(id, attempts)
+ WHERE h.id = r.id AND h.attempts = r.attempts AND h.processed_at IS NULL`;
+
+/** Undoes the claim of events that were not processed (matching the attempt count, i.e. still ours). */
+async function releaseHostEvents(pool: pg.Pool, events: ClaimedHostEvent[], now: Date): Promise<void> {
+  await pool.query(RELEASE_HOST_EVENTS_SQL, [events.map((e) => e.id), events.map((e) => e.attempts), now]);
 }
 
 /** Processes one event by id if it is due and free; null when someone else has it or it is done. */
@@ -263,11 +299,7 @@ class NotInstalledError extends Error {
 async function applyHostEvent(deps: HostEventProcessDeps, event: ClaimedHostEvent): Promise<string | undefined> {
   const connector = deps.hosts.get(event.host);
   if (!connector) throw new HostApiError(event.host, `Host "${event.host}" is not enabled`, { code: "host_disabled", retryable: false });
-  const business = event.businessId
-    ? await deps.db.business.findUnique({ where: { id: event.businessId } })
-    : await deps.db.business.findUnique({
-        where: { host_externalAccountId: { host: event.host, externalAccountId: event.accountId } },
-      });
+  const business = await loadEventBusiness(deps.pool, event);
   if (!business) return "no installation for this account";
   const domain = { db: deps.db, clock: deps.clock };
   const installed = business.status === "installed";
@@ -307,7 +339,7 @@ async function applyHostEvent(deps: HostEventProcessDeps, event: ClaimedHostEven
           notes.push("business not installed: job ignored");
           break;
         }
-        const job = await withKnownJobFields(deps.db, business.id, domainEvent.job);
+        const job = await withKnownJobFields(deps.pool, business.id, domainEvent.job);
         await recordJob(domain, business.id, toDomainJob(domainEvent.type, job));
         break;
       }
@@ -316,7 +348,7 @@ async function applyHostEvent(deps: HostEventProcessDeps, event: ClaimedHostEven
           notes.push("business not installed: customer ignored");
           break;
         }
-        const customer = await withKnownCustomerFields(deps.db, business.id, domainEvent.customer);
+        const customer = await withKnownCustomerFields(deps.pool, business.id, domainEvent.customer);
         const now = deps.clock.now();
         await deps.db.$transaction((tx) => upsertCustomer(tx, business.id, customer, domainEvent.occurredAt, now));
         break;
@@ -380,19 +412,67 @@ function toDomainJob(type: "job.completed" | "job.updated" | "job.cancelled", jo
   return { ...job, status: domainStatus };
 }
 
+/** The business an event is for: by the id stored with it, or by its account (primary key / unique key). */
+const BUSINESS_BY_ID_SQL = `SELECT id::text, status::text, installed_at FROM business WHERE id = $1::uuid`;
+const BUSINESS_BY_ACCOUNT_SQL = `SELECT id::text, status::text, installed_at FROM business WHERE host = $1 AND external_account_id = $2`;
+
+interface EventBusiness {
+  id: string;
+  status: string;
+  installedAt: Date;
+}
+
+async function loadEventBusiness(pool: pg.Pool, event: ClaimedHostEvent): Promise<EventBusiness | null> {
+  const { rows } = await pool.query<{ id: string; status: string; installed_at: Date }>(
+    event.businessId
+      ? { name: "kudos_host_event_business", text: BUSINESS_BY_ID_SQL, values: [event.businessId] }
+      : { name: "kudos_host_event_business_by_account", text: BUSINESS_BY_ACCOUNT_SQL, values: [event.host, event.accountId] },
+  );
+  const row = rows[0];
+  return row ? { id: row.id, status: row.status, installedAt: row.installed_at } : null;
+}
+
+/**
+ * What Kudos knows of a job and its customer, in one round trip: both by their unique keys
+ * (job_business_id_host_job_id_key, customer_business_id_host_customer_id_key).
+ */
+const KNOWN_FIELDS_SQL = `
+SELECT j.id IS NOT NULL AS job_found, j.title, j.service_type, j.completed_at,
+       c.id IS NOT NULL AS customer_found, c.first_name, c.last_name, c.email, c.phone, c.timezone, c.region, c.country
+  FROM (SELECT 1) one
+  LEFT JOIN job j ON j.business_id = $1::uuid AND j.host_job_id = $2
+  LEFT JOIN customer c ON c.business_id = $1::uuid AND c.host_customer_id = $3`;
+
+interface KnownFieldsRow {
+  job_found: boolean;
+  title: string | null;
+  service_type: string | null;
+  completed_at: Date | null;
+  customer_found: boolean;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  phone: string | null;
+  timezone: string | null;
+  region: string | null;
+  country: string | null;
+}
+
+async function knownFields(pool: pg.Pool, businessId: string, hostJobId: string | null, hostCustomerId: string): Promise<KnownFieldsRow> {
+  const { rows } = await pool.query<KnownFieldsRow>({ name: "kudos_host_event_known_fields", text: KNOWN_FIELDS_SQL, values: [businessId, hostJobId, hostCustomerId] });
+  return rows[0]!;
+}
+
 /**
  * The protocol says a field left out (or unusable) leaves what Kudos knows unchanged, while
  * upsertCustomer/recordJob write every column: fill the gaps from the stored row first.
  */
-async function withKnownCustomerFields(db: PrismaClient, businessId: string, input: CustomerInput): Promise<DomainCustomer> {
-  const stored = await db.customer.findUnique({
-    where: { businessId_hostCustomerId: { businessId, hostCustomerId: input.hostCustomerId } },
-  });
-  if (!stored) return input;
+function withKnownCustomer(input: CustomerInput, stored: KnownFieldsRow): DomainCustomer {
+  if (!stored.customer_found) return input;
   return {
     hostCustomerId: input.hostCustomerId,
-    firstName: input.firstName ?? stored.firstName,
-    lastName: input.lastName ?? stored.lastName,
+    firstName: input.firstName ?? stored.first_name,
+    lastName: input.lastName ?? stored.last_name,
     email: input.email ?? stored.email,
     phone: input.phone ?? stored.phone,
     timezone: input.timezone ?? stored.timezone,
@@ -401,16 +481,17 @@ async function withKnownCustomerFields(db: PrismaClient, businessId: string, inp
   };
 }
 
-async function withKnownJobFields(db: PrismaClient, businessId: string, input: JobInput): Promise<DomainJob> {
-  const [stored, customer] = await Promise.all([
-    db.job.findUnique({ where: { businessId_hostJobId: { businessId, hostJobId: input.hostJobId } } }),
-    withKnownCustomerFields(db, businessId, input.customer),
-  ]);
-  const job: DomainJob = { ...input, customer };
-  if (!stored) return job;
+async function withKnownCustomerFields(pool: pg.Pool, businessId: string, input: CustomerInput): Promise<DomainCustomer> {
+  return withKnownCustomer(input, await knownFields(pool, businessId, null, input.hostCustomerId));
+}
+
+async function withKnownJobFields(pool: pg.Pool, businessId: string, input: JobInput): Promise<DomainJob> {
+  const stored = await knownFields(pool, businessId, input.hostJobId, input.customer.hostCustomerId);
+  const job: DomainJob = { ...input, customer: withKnownCustomer(input.customer, stored) };
+  if (!stored.job_found) return job;
   // Left out = unchanged; an explicit null (serviceType, completedAt) clears.
   if (!("title" in input)) job.title = stored.title;
-  if (!("serviceType" in input)) job.serviceType = stored.serviceType;
-  if (!("completedAt" in input)) job.completedAt = stored.completedAt;
+  if (!("serviceType" in input)) job.serviceType = stored.service_type;
+  if (!("completedAt" in input)) job.completedAt = stored.completed_at;
   return job;
 }

@@ -25,10 +25,23 @@ export function getHostEventProcessDeps(services: Services = getServices()): Hos
   };
 }
 
+const ingestDepsCache = new WeakMap<Services, IngestDeps>();
+
+/** One per services (built once: the webhook route asks on every request). */
 export function getIngestDeps(services: Services = getServices()): IngestDeps {
+  let deps = ingestDepsCache.get(services);
+  if (!deps) {
+    deps = createIngestDeps(services);
+    ingestDepsCache.set(services, deps);
+  }
+  return deps;
+}
+
+function createIngestDeps(services: Services): IngestDeps {
   const viaInngest = usesInngestCloud(services.env);
   return {
     db: services.database.prisma,
+    pool: services.database.pool,
     clock: services.domain.clock,
     hosts: services.hosts,
     logger,

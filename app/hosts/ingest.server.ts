@@ -2,11 +2,13 @@
 // Jobber wants an answer within a second and every host retries what it does not get a 200 for,
 // so the event is stored (deduplicated by the host's event id) and processed afterwards by the
 // host-event worker (ingest-process.server.ts), through Inngest or the in-process loop.
+import type pg from "pg";
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { Clock } from "~/lib/clock.server";
 import { errorBody, ValidationError } from "~/lib/errors.server";
 import type { Logger } from "~/logger.server";
 import type { HostWebhook } from "./events";
+import { poolRunner, type SqlRunner, storeHostEventRow } from "./ingest-sql.server";
 import type { HostRegistry } from "./registry.server";
 
 /** Real webhooks are a few KB; anything this big is not one of them. */
@@ -14,12 +16,14 @@ export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 export interface IngestDeps {
   db: PrismaClient;
+  /** The pool under `db`: the request's one statement runs on it directly (ingest-sql.server.ts). */
+  pool: Pick<pg.Pool, "query">;
   clock: Clock;
   hosts: Pick<HostRegistry, "get">;
   logger: Logger;
   /**
    * Hands a newly stored event to asynchronous processing (an Inngest event, or a poke of the
-   * in-process worker). Not awaited: the answer never waits for it, and an event whose hand-off
+   * host-event worker). Not awaited: the answer never waits for it, and an event whose hand-off
    * fails is still picked up by the worker's sweep of pending rows.
    */
   enqueue(hostEventId: string): Promise<void> | void;
@@ -30,14 +34,19 @@ export type IngestOutcome =
   | { status: "duplicate"; hostEventId: string | null }
   | { status: "ignored"; reason: "unknown_account" };
 
-const NO_STORE = { "Cache-Control": "no-store" };
-
-function json(body: unknown, status: number, headers: Record<string, string> = {}): Response {
-  return Response.json(body, { status, headers: { ...NO_STORE, ...headers } });
+/** What to answer: the status and the JSON body (sent with Cache-Control: no-store). */
+export interface WebhookAnswer {
+  status: number;
+  body: unknown;
 }
 
-function errorResponse(status: number, code: string, message: string): Response {
-  return json({ error: { code, message } }, status);
+/** The raw body, or "too_large" past MAX_WEBHOOK_BYTES; throws when it cannot be read. */
+export type BodyReader = () => Promise<Uint8Array | "too_large">;
+
+const NO_STORE = { "Cache-Control": "no-store" };
+
+function errorAnswer(status: number, code: string, message: string): WebhookAnswer {
+  return { status, body: { error: { code, message } } };
 }
 
 async function readBody(request: Request): Promise<Uint8Array | "too_large"> {
@@ -48,45 +57,66 @@ async function readBody(request: Request): Promise<Uint8Array | "too_large"> {
 }
 
 /**
- * POST /webhooks/hosts/<host>. Answers (docs/host-protocol.md §4): 404 unknown or disabled host,
- * 401 bad signature (nothing stored), 400 malformed (naming the field), 200 stored or duplicate.
- * An account with no installation is answered 200 and dropped: the host must not retry it.
+ * POST /webhooks/hosts/<host> on a Fetch Request (the Remix route, tests). The server's Express
+ * fast path answers the same from Node's request (ingest-http.server.ts); both go through
+ * ingestWebhook.
  */
 export async function receiveWebhook(deps: IngestDeps, host: string, request: Request): Promise<Response> {
+  const answer = await ingestWebhook(deps, host, request.headers, () => readBody(request));
+  return Response.json(answer.body, { status: answer.status, headers: NO_STORE });
+}
+
+/**
+ * Answers (docs/host-protocol.md §4): 404 unknown or disabled host, 401 bad signature (nothing
+ * stored), 400 malformed (naming the field), 200 stored or duplicate. An account with no
+ * installation is answered 200 and dropped: the host must not retry it. Throws when the event
+ * could not be stored (the database is away): the caller answers 5xx and the host redelivers.
+ */
+export async function ingestWebhook(deps: IngestDeps, host: string, headers: Headers, read: BodyReader): Promise<WebhookAnswer> {
   const connector = deps.hosts.get(host);
-  if (!connector) return errorResponse(404, "not_found", `Unknown host "${host}"`);
+  if (!connector) return errorAnswer(404, "not_found", `Unknown host "${host}"`);
 
   let rawBody: Uint8Array | "too_large";
   try {
-    rawBody = await readBody(request);
+    rawBody = await read();
   } catch {
-    return errorResponse(400, "invalid_input", "The request body could not be read");
+    return errorAnswer(400, "invalid_input", "The request body could not be read");
   }
-  if (rawBody === "too_large") return errorResponse(413, "too_large", `Webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
+  if (rawBody === "too_large") return errorAnswer(413, "too_large", `Webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
 
   const now = deps.clock.now();
-  const verified = connector.verifyWebhook({ headers: request.headers, rawBody, now });
+  const verified = connector.verifyWebhook({ headers, rawBody, now });
   if (!verified.ok) {
     deps.logger.warn({ host, reason: verified.reason }, "host webhook rejected: bad signature");
-    return errorResponse(401, "unauthorized", `Invalid webhook signature: ${verified.reason}`);
+    return errorAnswer(401, "unauthorized", `Invalid webhook signature: ${verified.reason}`);
   }
 
   let webhook: HostWebhook;
   try {
-    webhook = connector.parseWebhook({ headers: request.headers, rawBody });
+    webhook = connector.parseWebhook({ headers, rawBody });
   } catch (err) {
     if (err instanceof ValidationError) {
       deps.logger.warn({ host, fields: err.fieldErrors }, "host webhook rejected: malformed");
-      return json(errorBody(err), 400);
+      return { status: 400, body: errorBody(err) };
     }
     throw err;
   }
-  // Postgres jsonb cannot hold NUL characters; say so instead of failing on insert.
-  if (JSON.stringify(webhook.payload).includes("\\u0000")) {
-    return json(errorBody(new ValidationError({ body: "must not contain NUL (\\u0000) characters" })), 400);
-  }
 
-  const outcome = await storeHostEvent(deps, host, webhook, now);
+  // Postgres jsonb cannot hold NUL characters; say so instead of failing on insert.
+  const payloadJson = JSON.stringify(webhook.payload);
+  if (payloadJson.includes("\\u0000")) {
+    return { status: 400, body: errorBody(new ValidationError({ body: "must not contain NUL (\\u0000) characters" })) };
+  }
+  // One statement: the account's business looked up, the event stored once per (host, event id).
+  const outcome: IngestOutcome = await storeHostEventRow(runnerFor(deps), {
+    host,
+    eventId: webhook.eventId,
+    topic: webhook.topic,
+    accountId: webhook.accountId,
+    payloadJson,
+    occurredAt: webhook.occurredAt ?? null,
+    receivedAt: now,
+  });
   if (outcome.status === "stored") {
     // After the row is committed; the answer does not wait for the hand-off.
     void Promise.resolve()
@@ -95,33 +125,11 @@ export async function receiveWebhook(deps: IngestDeps, host: string, request: Re
   } else if (outcome.status === "ignored") {
     deps.logger.warn({ host, topic: webhook.topic, accountId: webhook.accountId }, "host webhook for an account without an installation: ignored");
   }
-  return json(outcome, 200);
+  return { status: 200, body: outcome };
 }
 
-/** Stores a verified webhook once per (host, event id); later deliveries of it change nothing. */
-export async function storeHostEvent(
-  deps: Pick<IngestDeps, "db">,
-  host: string,
-  webhook: HostWebhook,
-  now: Date,
-): Promise<IngestOutcome> {
-  const business = await deps.db.business.findUnique({
-    where: { host_externalAccountId: { host, externalAccountId: webhook.accountId } },
-    select: { id: true },
-  });
-  if (!business) return { status: "ignored", reason: "unknown_account" };
-  const rows = await deps.db.$queryRaw<{ id: string }[]>`
-    INSERT INTO host_event (host, event_id, topic, account_id, business_id, payload, occurred_at, received_at, run_after)
-    VALUES (${host}, ${webhook.eventId}, ${webhook.topic}, ${webhook.accountId}, ${business.id}::uuid,
-            ${JSON.stringify(webhook.payload)}::jsonb, ${webhook.occurredAt ?? null}, ${now}, ${now})
-    ON CONFLICT (host, event_id) DO NOTHING
-    RETURNING id::text`;
-  if (rows[0]) return { status: "stored", hostEventId: rows[0].id };
-  const existing = await deps.db.hostEvent.findUnique({
-    where: { host_eventId: { host, eventId: webhook.eventId } },
-    select: { id: true },
-  });
-  return { status: "duplicate", hostEventId: existing?.id ?? null };
+function runnerFor(deps: Pick<IngestDeps, "pool">): SqlRunner {
+  return poolRunner(deps.pool);
 }
 
 // ---------------------------------------------------------------------------------------------

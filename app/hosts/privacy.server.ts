@@ -201,8 +201,9 @@ export async function redactCustomer(deps: DomainDeps, businessId: string, hostC
     });
     await tx.sendLog.updateMany({
       where: { businessId, enrollmentId: { in: enrollmentIds } },
-      // The error text of a bounce can quote the address; the code is enough for the reports.
-      data: { recipient: null, subject: null, body: null, html: null, error: null },
+      // The error text of a bounce can quote the address; the code is enough for the reports. The
+      // recorded provider request holds the address and the rendered message too.
+      data: { recipient: null, subject: null, body: null, html: null, error: null, request: null },
     });
     await tx.feedback.updateMany({ where: { businessId, enrollmentId: { in: enrollmentIds } }, data: { message: REDACTED } });
     // A title like "Smith residence, gutters" can name the customer; the service type cannot.

@@ -1,7 +1,7 @@
 // Process entry for `npm start`: configuration → database (embedded or DATABASE_URL) → migrations
 // → HTTP server serving the Remix production build → clean shutdown on SIGINT/SIGTERM.
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
@@ -12,6 +12,7 @@ import { EnvError, parseEnv } from "~/env.server";
 import { createLogger } from "~/logger.server";
 import { resolveDatabase } from "~/db/resolve.server";
 import { createPublicRateLimiter, isBehindFlyProxy, publicRateLimit } from "~/lib/public-rate-limit.server";
+import { hostWebhookFastPath, type HostWebhookHandler } from "~/hosts/ingest-fast-path.server";
 import { applyMigrations } from "~/db/schema-engine.server";
 
 type AppBuild = ServerBuild & {
@@ -22,6 +23,18 @@ type AppBuild = ServerBuild & {
     };
   };
 };
+
+/** The request id: the caller's X-Request-ID when it is a sane token, else a new one; echoed back. */
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers["x-request-id"];
+  const id = typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+  res.setHeader("x-request-id", id);
+  return id;
+}
+
+interface HostWebhookRoute {
+  handleHostWebhookPost: HostWebhookHandler;
+}
 
 async function main() {
   let env;
@@ -79,12 +92,7 @@ async function main() {
   app.use(
     pinoHttp({
       logger: log,
-      genReqId: (req, res) => {
-        const incoming = req.headers["x-request-id"];
-        const id = typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader("x-request-id", id);
-        return id;
-      },
+      genReqId: requestId,
       // Health probes every few seconds would drown the log.
       autoLogging: { ignore: (req) => req.url === "/healthz" },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
@@ -121,7 +129,17 @@ async function main() {
     }),
   );
 
-  const server = (box.server = createServer(app));
+  // Host webhooks (the busiest endpoint: a platform pushes every job) go round Express and Remix:
+  // the route module's handler answers exactly as its action does, and hostWebhookFastPath does
+  // for it what the middleware above does (app/hosts/ingest-fast-path.server.ts). Everything else
+  // goes through Express and Remix.
+  const hostWebhookRoute = build!.routes["routes/webhooks.hosts.$host"]?.module as Partial<HostWebhookRoute> | undefined;
+  const hostWebhooks = hostWebhookRoute?.handleHostWebhookPost
+    ? hostWebhookFastPath({ handle: hostWebhookRoute.handleHostWebhookPost, limiter: webhookLimiter, logger: log, behindFlyProxy: isBehindFlyProxy(), requestId })
+    : undefined;
+  const server = (box.server = createServer((req, res) => {
+    if (!hostWebhooks?.(req, res)) app(req, res);
+  }));
   server.keepAliveTimeout = 65_000;
   server.listen(env.PORT, env.HOST, () => {
     log.info({ url: env.APP_URL, port: env.PORT }, `Kudos listening on ${env.APP_URL}`);

@@ -62,9 +62,19 @@ export function feedbackPageData(linkSecret: string, enrollmentId: string, posit
   };
 }
 
-/** The customer followed a link from touch `position`: first click time on the touch and its send log. */
+/**
+ * The customer followed a link from touch `position`: first click time on the touch and its send
+ * log. A first click also marks the enrollment's day of the analytics rollup stale.
+ */
 export async function recordLinkClick(tx: Tx, enrollmentId: string, position: number, now: Date): Promise<void> {
-  await tx.enrollmentTouch.updateMany({ where: { enrollmentId, position, clickedAt: null }, data: { clickedAt: now } });
+  await tx.$executeRaw`
+    WITH clicked AS (
+      UPDATE enrollment_touch SET clicked_at = ${now}
+       WHERE enrollment_id = ${enrollmentId}::uuid AND position = ${position}::int AND clicked_at IS NULL
+      RETURNING business_id, enrolled_at
+    )
+    INSERT INTO analytics_dirty_day (business_id, day)
+    SELECT business_id, (enrolled_at AT TIME ZONE 'UTC')::date FROM clicked`;
   const log = await lockSendLog(tx, { enrollmentId, position });
   if (log) await applyDeliveryUpdate(tx, log, { status: "clicked", at: now, now });
 }

@@ -77,9 +77,23 @@ export interface DeliveryUpdate {
   providerMessageId?: string | null;
 }
 
-/** Applies one event to a locked row; returns the resulting status. */
+/**
+ * Applies one event to a locked row; returns the resulting status. The first delivery is mirrored
+ * onto the touch (enrollment_touch.delivered_at, which analytics count) and marks the enrollment's
+ * day of the analytics rollup stale.
+ */
 export async function applyDeliveryUpdate(tx: Tx, log: LockedSendLog, update: DeliveryUpdate): Promise<string> {
   const status = advanceStatus(log.status, update.status);
+  if (update.status === "delivered" && !log.deliveredAt) {
+    await tx.$executeRaw`
+      WITH touch AS (
+        UPDATE enrollment_touch SET delivered_at = ${update.at}
+         WHERE enrollment_id = ${log.enrollmentId}::uuid AND position = ${log.position}::int AND delivered_at IS NULL
+        RETURNING business_id, enrolled_at
+      )
+      INSERT INTO analytics_dirty_day (business_id, day)
+      SELECT business_id, (enrolled_at AT TIME ZONE 'UTC')::date FROM touch`;
+  }
   await tx.sendLog.update({
     where: { id: log.id },
     data: {

@@ -1,8 +1,10 @@
 // The app's Inngest functions, wired to the process's services.
+import { refreshAnalyticsRollup } from "~/analytics/rollup.server";
 import { processBatch } from "~/engine/processor.server";
 import { getServices } from "~/services.server";
 import { createDrainFunction } from "./drain-due-touches";
 import { hostEventFunctions } from "./process-host-event";
+import { createRefreshAnalyticsFunction } from "./refresh-analytics";
 
 export const DRAIN_BATCH_SIZE = 500;
 
@@ -15,4 +17,14 @@ export const drainDueTouches = createDrainFunction(async () => {
   };
 });
 
-export const functions = [drainDueTouches, ...hostEventFunctions];
+export const refreshAnalytics = createRefreshAnalyticsFunction(() => {
+  const services = getServices();
+  return {
+    async batch() {
+      const { days, more } = await refreshAnalyticsRollup(services.database.pool, { maxBatches: 1 });
+      return { days, more };
+    },
+  };
+});
+
+export const functions = [drainDueTouches, refreshAnalytics, ...hostEventFunctions];

@@ -2,13 +2,16 @@
 //   MEASURE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kudos_analytics_measure \
 //   MEASURE_ENROLLMENTS=1000000 node --import tsx test/analytics/measure.ts
 // Creates the database if needed, migrates it, seeds one business with the given number of
-// enrollments over three years (once; reruns reuse them), then prints each statement's plan
-// and time for the page's ranges. MEASURE_EXPLAIN=1 prints EXPLAIN ANALYZE output too.
+// enrollments over three years (once; reruns reuse them), refreshes the analytics rollup, then
+// prints each statement's time for the page's ranges. MEASURE_DIRTY_DAYS=N first marks the last
+// N days dirty (writes since the last refresh: those days are computed live); MEASURE_EXPLAIN=1
+// prints EXPLAIN (ANALYZE, BUFFERS) output too.
 import pg from "pg";
 import { loadAnalytics } from "~/analytics/analytics.server";
 import { ENROLLMENT_OUTCOMES_SQL } from "~/analytics/sql/enrollment-outcomes.sql";
 import { scoped, type AnalyticsScope } from "~/analytics/sql/scope";
 import { TOUCH_FUNNEL_SQL } from "~/analytics/sql/touch-funnel.sql";
+import { markAnalyticsDirtyDays, refreshAnalyticsRollup } from "~/analytics/rollup.server";
 import { createDatabase } from "~/db.server";
 import { applyMigrations } from "~/db/schema-engine.server";
 import { installBusiness } from "~/domain/business.server";
@@ -71,6 +74,14 @@ async function main() {
       tag: "m",
     });
     console.log(`seeded in ${Math.round((performance.now() - t0) / 1000)} s`);
+  }
+  const r0 = performance.now();
+  const refreshed = await refreshAnalyticsRollup(db.pool);
+  console.log(`rollup refresh: ${refreshed.days} days in ${Math.round(performance.now() - r0)} ms`);
+  const dirtyDays = Number(process.env.MEASURE_DIRTY_DAYS ?? 0);
+  if (dirtyDays > 0) {
+    await markAnalyticsDirtyDays(db.pool, business.id, new Date(now.getTime() - dirtyDays * DAY), now);
+    console.log(`marked the last ${dirtyDays} days dirty`);
   }
   const ranges: [string, Date | null][] = [
     ["7d", new Date(now.getTime() - 7 * DAY)],

@@ -1,6 +1,8 @@
 // A small, fully known history for the analytics tests, written through the real domain
-// functions (installBusiness, createCampaign, recordJob, stopEnrollments) and the touch processor
-// (drain), plus direct updates only for what providers and customers do: deliveries and clicks.
+// functions (installBusiness, createCampaign, recordJob, stopEnrollments), the touch processor
+// (drain), and the functions provider webhooks and review links call for deliveries and clicks
+// (applyDeliveryUpdate, recordLinkClick), so the denormalised columns and the analytics rollup's
+// dirty marks are written exactly as in production.
 //
 // Business "Acme" (America/New_York), two campaigns:
 //   standard copy (all services): Email 24h → SMS +3d → Email +7d
@@ -24,6 +26,8 @@ import { drain } from "~/engine/processor.server";
 import { createOutboxSmsTransport } from "~/engine/transports/index.server";
 import type { SmsTransport } from "~/engine/transports/types";
 import type { Business } from "~/generated/prisma/client";
+import { recordLinkClick } from "~/stops/review-link.server";
+import { applyDeliveryUpdate, lockSendLog } from "~/stops/send-log.server";
 import { ManualClock } from "~/lib/clock.server";
 import { createLogger } from "~/logger.server";
 import type { TestDatabase } from "../helpers/db";
@@ -103,19 +107,15 @@ export async function seedScenario(db: TestDatabase): Promise<Scenario> {
   const o1 = await enroll(other.id, { serviceType: "plumbing" });
 
   const deliver = (enrollmentId: string, position: number) =>
-    db.pool.query("UPDATE send_log SET status = 'delivered', delivered_at = $3 WHERE enrollment_id = $1 AND position = $2", [
-      enrollmentId,
-      position,
-      clock.now(),
-    ]);
-  const click = async (enrollmentId: string, position: number, businessId: string) => {
-    await db.pool.query("UPDATE enrollment_touch SET clicked_at = $3 WHERE enrollment_id = $1 AND position = $2", [
-      enrollmentId,
-      position,
-      clock.now(),
-    ]);
-    await db.prisma.$transaction((tx) => stopEnrollments(tx, businessId, { enrollmentIds: [enrollmentId] }, "review_clicked", clock.now()));
-  };
+    db.prisma.$transaction(async (tx) => {
+      const log = await lockSendLog(tx, { enrollmentId, position });
+      await applyDeliveryUpdate(tx, log!, { status: "delivered", at: clock.now(), now: clock.now() });
+    });
+  const click = (enrollmentId: string, position: number, businessId: string) =>
+    db.prisma.$transaction(async (tx) => {
+      await recordLinkClick(tx, enrollmentId, position, clock.now());
+      await stopEnrollments(tx, businessId, { enrollmentIds: [enrollmentId] }, "review_clicked", clock.now());
+    });
 
   // Jan 5, 10:00 New York: every first touch.
   clock.set("2026-01-05T15:00:00Z");
@@ -141,7 +141,7 @@ export async function seedScenario(db: TestDatabase): Promise<Scenario> {
   clock.set("2026-01-15T15:00:00Z");
   expect((await drain(p)).sent).toBe(3);
   clock.set("2026-01-15T18:00:00Z");
-  await db.pool.query("UPDATE enrollment_touch SET clicked_at = $2 WHERE enrollment_id = $1 AND position = 3", [j4, clock.now()]);
+  await db.prisma.$transaction((tx) => recordLinkClick(tx, j4, 3, clock.now()));
 
   // Jan 20, 11:00 New York: one more job, nothing sent yet.
   clock.set("2026-01-20T16:00:00Z");

@@ -1,15 +1,18 @@
-// 50,000 generated enrollments: the statements agree with plainly written queries at volume, and
-// their plans start from the enrollment range index and reach touches and send logs through their
-// keys, never by scanning those tables. Correctness only: no timing is asserted (timings at
-// 1,000,000 enrollments: test/analytics/measure.ts).
+// 50,000 generated enrollments: the statements agree with the plain computation (direct.ts) at
+// volume, with every day dirty (all read from the base tables) and from the refreshed rollup, and
+// a month's plans read the rollup and the enrolled_at range indexes: no per-enrollment probes, no
+// job or send log, no scans. Correctness only: no timing is asserted (timings at 1,000,000
+// enrollments: test/analytics/measure.ts, test/bench/analytics.ts).
 import { beforeAll, describe, expect, it } from "vitest";
-import { ANALYTICS_SETTINGS, loadAnalytics, type Analytics } from "~/analytics/analytics.server";
+import { ANALYTICS_SETTINGS, loadAnalytics } from "~/analytics/analytics.server";
+import { markAnalyticsDirtyDays, refreshAnalyticsRollup } from "~/analytics/rollup.server";
 import { enrollmentOutcomesQuery } from "~/analytics/sql/enrollment-outcomes.sql";
 import type { AnalyticsScope, ScopedSql } from "~/analytics/sql/scope";
 import { touchFunnelQuery } from "~/analytics/sql/touch-funnel.sql";
 import { createCampaign } from "~/domain/campaigns.server";
 import { useTestDatabase } from "../helpers/db";
 import { deps, installTestBusiness } from "../helpers/fixtures";
+import { directAnalytics } from "./direct";
 import { generateEnrollments } from "./volume";
 
 const db = useTestDatabase();
@@ -44,70 +47,28 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-/** The same numbers, written the obvious way. */
-async function plainly(scope: AnalyticsScope) {
-  const values = [scope.businessId, scope.start ?? "-infinity", scope.end ?? "infinity"];
-  const where = "e.business_id = $1 AND e.enrolled_at >= $2 AND e.enrolled_at < $3";
-  const status = await db().pool.query<{ status: string; n: number }>(
-    `SELECT status::text, count(*)::int AS n FROM enrollment e WHERE ${where} GROUP BY 1`,
-    values,
-  );
-  const positions = await db().pool.query<{ position: number; scheduled: number; sent: number; delivered: number; clicked: number; cancelled: number }>(
-    `SELECT t.position, count(*)::int AS scheduled,
-            sum(CASE WHEN t.status = 'sent' THEN 1 ELSE 0 END)::int AS sent,
-            sum(CASE WHEN t.status = 'sent' AND EXISTS (SELECT 1 FROM send_log l WHERE l.enrollment_id = t.enrollment_id
-                      AND l.position = t.position AND l.delivered_at IS NOT NULL) THEN 1 ELSE 0 END)::int AS delivered,
-            sum(CASE WHEN t.clicked_at IS NOT NULL THEN 1 ELSE 0 END)::int AS clicked,
-            sum(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END)::int AS cancelled
-       FROM enrollment_touch t WHERE t.enrollment_id IN (SELECT e.id FROM enrollment e WHERE ${where})
-      GROUP BY 1 ORDER BY 1`,
-    values,
-  );
-  const avg = await db().pool.query<{ avg: number | null }>(
-    `SELECT avg((SELECT count(*) FROM enrollment_touch t WHERE t.enrollment_id = e.id AND t.status = 'sent'))::float8 AS avg
-       FROM enrollment e WHERE ${where} AND e.status IN ('stopped', 'completed')`,
-    values,
-  );
-  const types = await db().pool.query<{ service_type: string | null; n: number }>(
-    `SELECT j.service_type, count(*)::int AS n FROM enrollment e JOIN job j ON j.id = e.job_id WHERE ${where} GROUP BY 1`,
-    values,
-  );
-  return { status: status.rows, positions: positions.rows, avg: avg.rows[0]!.avg, types: types.rows };
-}
-
-function expectAgreement(a: Analytics, p: Awaited<ReturnType<typeof plainly>>) {
-  const byStatus = Object.fromEntries(p.status.map((r) => [r.status, r.n]));
-  expect(a.enrollments).toEqual({
-    total: p.status.reduce((s, r) => s + r.n, 0),
-    active: byStatus.active ?? 0,
-    completed: byStatus.completed ?? 0,
-    stopped: byStatus.stopped ?? 0,
-  });
-  expect(a.funnel.byPosition.map(({ position, scheduled, sent, delivered, clicked, cancelled }) => ({ position, scheduled, sent, delivered, clicked, cancelled }))).toEqual(
-    p.positions,
-  );
-  expect(a.avgTouchesUntilStop.ended).toBeCloseTo(p.avg!, 10);
-  expect(Object.fromEntries(a.serviceTypes.map((s) => [String(s.serviceType), s.enrollments]))).toEqual(
-    Object.fromEntries(p.types.map((t) => [String(t.service_type), t.n])),
-  );
-}
-
 describe("at volume", () => {
-  it("agrees with plain queries over all time and over the last 30 days", async () => {
-    const all: AnalyticsScope = { businessId, campaignId: null, start: null, end: null };
-    const a = await loadAnalytics(db().pool, all);
-    expect(a.enrollments.total).toBe(50_000);
-    expect(a.funnel.total.clicked).toBeGreaterThan(0);
-    expect(a.funnel.total.delivered).toBeGreaterThan(0);
-    expectAgreement(a, await plainly(all));
+  const all = (): AnalyticsScope => ({ businessId, campaignId: null, start: null, end: null });
+  const month = (): AnalyticsScope => ({ businessId, campaignId: null, start: new Date(NOW.getTime() - 30 * DAY), end: null });
 
-    const recent: AnalyticsScope = { businessId, campaignId: null, start: new Date(NOW.getTime() - 30 * DAY), end: null };
-    const r = await loadAnalytics(db().pool, recent);
-    expect(r.enrollments.total).toBeGreaterThan(4_000);
-    expect(r.enrollments.total).toBeLessThan(4_300);
-    expect(r.enrollments.active).toBeGreaterThan(0);
-    expectAgreement(r, await plainly(recent));
-  });
+  it("agrees with the plain computation, every day dirty and then from the refreshed rollup", async () => {
+    for (const refreshed of [false, true]) {
+      if (refreshed) expect((await refreshAnalyticsRollup(db().pool)).days).toBe(366);
+      const a = await loadAnalytics(db().pool, all());
+      expect(a.enrollments.total).toBe(50_000);
+      expect(a.funnel.total.clicked).toBeGreaterThan(0);
+      expect(a.funnel.total.delivered).toBeGreaterThan(0);
+      expect(a).toEqual(await directAnalytics(db().pool, all()));
+
+      const r = await loadAnalytics(db().pool, month());
+      expect(r.enrollments.total).toBeGreaterThan(4_000);
+      expect(r.enrollments.total).toBeLessThan(4_300);
+      expect(r.enrollments.active).toBeGreaterThan(0);
+      expect(r).toEqual(await directAnalytics(db().pool, month()));
+      const campaignMonth = { ...month(), campaignId };
+      expect(await loadAnalytics(db().pool, campaignMonth)).toEqual(await directAnalytics(db().pool, campaignMonth));
+    }
+  }, 180_000);
 
   async function plan(q: ScopedSql): Promise<string> {
     const client = await db().pool.connect();
@@ -121,21 +82,29 @@ describe("at volume", () => {
     }
   }
 
-  it("plans a month's analytics through indexes, never scanning touches or send logs", async () => {
-    const month: AnalyticsScope = { businessId, campaignId: null, start: new Date(NOW.getTime() - 30 * DAY), end: null };
-    const outcomes = await plan(enrollmentOutcomesQuery(month));
-    const touches = await plan(touchFunnelQuery(month));
-    for (const p of [outcomes, touches]) expect(p).toContain("enrollment_business_id_enrolled_at_idx");
-    expect(touches).toContain("enrollment_touch_pkey");
-    expect(touches).toContain("send_log_enrollment_id_position_key");
-    expect(touches).not.toMatch(/Seq Scan/);
-
-    // A campaign's range: from either range index (here the campaign holds half the business's
-    // enrollments, so the planner may as well filter the business's range), touches by key.
-    const campaignMonth = { ...month, campaignId };
-    for (const q of [enrollmentOutcomesQuery(campaignMonth), touchFunnelQuery(campaignMonth)]) {
-      expect(await plan(q)).toMatch(/enrollment_(campaign|business)_id_enrolled_at_idx/);
+  it("plans a month from the rollup and the enrolled_at indexes, without probes, joins to jobs or send logs, or scans", async () => {
+    await refreshAnalyticsRollup(db().pool);
+    // Writes since the refresh: the last week's days are dirty, read from the base tables.
+    await markAnalyticsDirtyDays(db().pool, businessId, new Date(NOW.getTime() - 7 * DAY), NOW);
+    const outcomes = await plan(enrollmentOutcomesQuery(month()));
+    const touches = await plan(touchFunnelQuery(month()));
+    expect(outcomes).toContain("enrollment_business_id_enrolled_at_idx");
+    expect(outcomes).toContain("analytics_enrollment_day_business_id_day_idx");
+    expect(touches).toContain("analytics_touch_day_pkey");
+    for (const p of [outcomes, touches]) {
+      expect(p).toContain("enrollment_touch_business_id_enrolled_at_idx");
+      expect(p).toContain("analytics_dirty_day_business_id_day_idx");
+      expect(p).not.toMatch(/Seq Scan|enrollment_touch_pkey|send_log|\bjob\b/);
     }
-    expect(await plan(touchFunnelQuery(campaignMonth))).not.toMatch(/Seq Scan/);
+
+    // A campaign's month: its touches and enrollments from either enrolled_at index (here the
+    // campaign holds half the business's enrollments, so the planner may as well filter the
+    // business's range), never a scan.
+    const campaignMonth = { ...month(), campaignId };
+    for (const q of [enrollmentOutcomesQuery(campaignMonth), touchFunnelQuery(campaignMonth)]) {
+      const p = await plan(q);
+      expect(p).toMatch(/enrollment_touch_(campaign|business)_id_enrolled_at_idx/);
+      expect(p).not.toMatch(/Seq Scan|send_log|\bjob\b/);
+    }
   });
 });

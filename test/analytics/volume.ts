@@ -23,7 +23,8 @@ export interface VolumeOptions {
 }
 
 /**
- * Writes `count` customers, completed jobs, enrollments, their touches and send log rows.
+ * Writes `count` customers, completed jobs, enrollments, their touches and send log rows, and
+ * marks their days dirty (refreshAnalyticsRollup then builds the rollup).
  * Enrollment i (1-based): campaign i % campaigns; service type plumbing/hvac/electrical/none by
  * i % 4. Those enrolled in the last 14 days are active with touches sent up to their age; older
  * ones ended: by i % 10, 0-2 stopped review_clicked (click on the last sent touch), 3 opted out
@@ -77,18 +78,20 @@ export async function generateEnrollments(pool: pg.Pool, o: VolumeOptions): Prom
       [o.businessId, o.tag],
     );
     await client.query(
-      `INSERT INTO enrollment (id, business_id, campaign_id, job_id, customer_id, status, stop_reason, current_touch, next_due_at, enrolled_at, stopped_at, completed_at)
+      `INSERT INTO enrollment (id, business_id, campaign_id, job_id, customer_id, status, stop_reason, current_touch, next_due_at, enrolled_at, stopped_at, completed_at, service_type)
        SELECT enrollment_id, $1, campaign_id, job_id, customer_id, status::"EnrollmentStatus", stop_reason::"StopReason",
               CASE WHEN status = 'active' THEN sent_touches + 1 WHEN status = 'stopped' THEN LEAST(sent_touches + 1, touches) ELSE touches END,
               CASE WHEN status = 'active' THEN enrolled_at + (sent_touches + 1) * interval '4 days' END,
               enrolled_at,
               CASE WHEN status = 'stopped' THEN enrolled_at + sent_touches * interval '4 days' END,
-              CASE WHEN status = 'completed' THEN enrolled_at + touches * interval '4 days' END
+              CASE WHEN status = 'completed' THEN enrolled_at + touches * interval '4 days' END,
+              (ARRAY['plumbing','hvac','electrical',NULL])[1 + i % 4]
          FROM gen_outcome`,
       [o.businessId],
     );
     await client.query(
-      `INSERT INTO enrollment_touch (enrollment_id, position, business_id, campaign_id, channel, scheduled_at, sent_at, status, reason, attempts, clicked_at)
+      `INSERT INTO enrollment_touch (enrollment_id, position, business_id, campaign_id, channel, scheduled_at, sent_at, status, reason, attempts, clicked_at,
+                                     enrolled_at, delivered_at)
        SELECT g.enrollment_id, p, $1, g.campaign_id, CASE WHEN p % 2 = 1 THEN 'email' ELSE 'sms' END::"Channel",
               g.enrolled_at + p * interval '4 days',
               CASE WHEN p <= g.sent_touches AND NOT (p = 2 AND g.i % 13 = 0) THEN g.enrolled_at + p * interval '4 days' END,
@@ -98,7 +101,11 @@ export async function generateEnrollments(pool: pg.Pool, o: VolumeOptions): Prom
                    WHEN p > g.sent_touches AND g.status <> 'active' THEN g.stop_reason END,
               CASE WHEN p <= g.sent_touches THEN 1 ELSE 0 END,
               CASE WHEN g.stop_reason = 'review_clicked' AND p = g.sent_touches AND NOT (p = 2 AND g.i % 13 = 0)
-                   THEN g.enrolled_at + p * interval '4 days' + interval '2 hours' END
+                   THEN g.enrolled_at + p * interval '4 days' + interval '2 hours' END,
+              g.enrolled_at,
+              -- The send log's delivered_at (below), mirrored as the app does.
+              CASE WHEN p <= g.sent_touches AND NOT (p = 2 AND g.i % 13 = 0) AND hashint4(p + g.i) % 10 <> 0
+                   THEN g.enrolled_at + p * interval '4 days' + interval '1 minute' END
          FROM gen_outcome g, generate_series(1, g.touches) AS p`,
       [o.businessId],
     );
@@ -108,10 +115,15 @@ export async function generateEnrollments(pool: pg.Pool, o: VolumeOptions): Prom
               CASE WHEN t.status = 'skipped' THEN 'skipped' WHEN t.clicked_at IS NOT NULL THEN 'clicked'
                    WHEN hashint4(t.position + g.i) % 10 = 0 THEN 'sent' ELSE 'delivered' END,
               COALESCE(t.sent_at, t.scheduled_at), COALESCE(t.sent_at, t.scheduled_at),
-              CASE WHEN t.status = 'sent' AND hashint4(t.position + g.i) % 10 <> 0 THEN t.sent_at + interval '1 minute' END,
+              t.delivered_at,
               t.clicked_at
          FROM gen g JOIN enrollment_touch t ON t.enrollment_id = g.enrollment_id
         WHERE t.status IN ('sent', 'skipped')`,
+    );
+    // Like every writer, mark the days written: the analytics rollup recomputes them on refresh.
+    await client.query(
+      `INSERT INTO analytics_dirty_day (business_id, day) SELECT DISTINCT $1::uuid, (enrolled_at AT TIME ZONE 'UTC')::date FROM gen`,
+      [o.businessId],
     );
     await client.query("COMMIT");
   } catch (err) {

@@ -7,12 +7,16 @@ import { createDatabase } from "~/db.server";
 import { installBusiness } from "~/domain/business.server";
 import { CLAIM_SQL } from "~/engine/sql/claim.sql";
 import { benchClock, fmt, percentile, type BenchServer } from "./bench-db";
+import { buildWorkerBundle } from "./worker-bundle";
 
 const run = promisify(execFile);
 const BUSINESSES = 1_000;
 const ENROLLMENTS = Number(process.env.BENCH_ENROLLMENTS ?? 1_000_000);
 const DUE_EVERY = 10; // 1 in 10 enrollments is due now: 100,000 of 1,000,000
 const BATCH = 500;
+// For investigation: BENCH_PROCESSORS=1,2 runs only those counts; BENCH_CPU_PROF=dir writes a
+// V8 CPU profile per processor; each processor's wall time per statement is printed too.
+const PROCESSOR_COUNTS = (process.env.BENCH_PROCESSORS ?? "1,2,4").split(",").map(Number);
 
 export interface EngineResult {
   lines: string[];
@@ -62,7 +66,7 @@ async function generate(url: string, log: (l: string) => void): Promise<void> {
     // Due now (g % 10 = 0), due later (1-2), completed (3-7), stopped (8-9).
     await c.query(
       `INSERT INTO enrollment (id, business_id, campaign_id, job_id, customer_id, status, stop_reason, current_touch,
-                               next_due_at, manual, enrolled_at, stopped_at, completed_at)
+                               next_due_at, manual, enrolled_at, stopped_at, completed_at, service_type)
        SELECT md5('e' || g)::uuid, biz.id, biz.campaign_id, md5('j' || g)::uuid, md5('c' || g)::uuid,
               (CASE WHEN g % 10 < 3 THEN 'active' WHEN g % 10 < 8 THEN 'completed' ELSE 'stopped' END)::"EnrollmentStatus",
               (CASE WHEN g % 10 >= 8 THEN (ARRAY['review_clicked','opted_out_email','repeat_job'])[1 + g % 3] END)::"StopReason",
@@ -72,16 +76,18 @@ async function generate(url: string, log: (l: string) => void): Promise<void> {
               g % ${DUE_EVERY} = 0,
               $1::timestamptz - make_interval(days => g % 60),
               CASE WHEN g % 10 >= 8 THEN $1::timestamptz - make_interval(days => g % 30) END,
-              CASE WHEN g % 10 BETWEEN 3 AND 7 THEN $1::timestamptz - make_interval(days => g % 30) END
+              CASE WHEN g % 10 BETWEEN 3 AND 7 THEN $1::timestamptz - make_interval(days => g % 30) END,
+              (ARRAY['plumbing','hvac','electrical','cleaning'])[1 + g % 4]
          FROM generate_series(1, $2::int) g JOIN biz ON biz.n = g % ${BUSINESSES}`,
       [now, ENROLLMENTS],
     );
     await c.query(
-      `INSERT INTO enrollment_touch (enrollment_id, position, business_id, campaign_id, channel, scheduled_at, sent_at, status)
+      `INSERT INTO enrollment_touch (enrollment_id, position, business_id, campaign_id, channel, scheduled_at, sent_at, status, enrolled_at)
        SELECT md5('e' || g)::uuid, p, biz.id, biz.campaign_id, (ARRAY['email','sms','email'])[p]::"Channel",
               $1::timestamptz + make_interval(hours => (p - 1) * 72 - 5),
               CASE WHEN g % 10 >= 3 OR (g % 10 BETWEEN 1 AND 2 AND p = 1) THEN $1 END,
-              (CASE WHEN g % 10 >= 3 OR (g % 10 BETWEEN 1 AND 2 AND p = 1) THEN 'sent' ELSE 'pending' END)::"TouchStatus"
+              (CASE WHEN g % 10 >= 3 OR (g % 10 BETWEEN 1 AND 2 AND p = 1) THEN 'sent' ELSE 'pending' END)::"TouchStatus",
+              $1::timestamptz - make_interval(days => g % 60)
          FROM generate_series(1, $2::int) g JOIN biz ON biz.n = g % ${BUSINESSES} CROSS JOIN generate_series(1, 3) p`,
       [now, ENROLLMENTS],
     );
@@ -114,6 +120,7 @@ interface WorkerReport {
   sent: number;
   elapsedMs: number;
   claimMs: number[];
+  statementMs: Record<string, number>;
   maxRssMb: number;
 }
 
@@ -123,8 +130,12 @@ interface Worker {
   done: Promise<WorkerReport>;
 }
 
-function startWorker(url: string): Worker {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/bench/processor-worker.ts", url, String(BATCH)], {
+// The heap cap processors run with: V8 otherwise grows the heap long before it must collect.
+const PROCESSOR_HEAP_MB = 160;
+
+function startWorker(bundle: string, url: string): Worker {
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, `--max-old-space-size=${PROCESSOR_HEAP_MB}`, bundle, url, String(BATCH)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   let out = "";
@@ -149,21 +160,33 @@ async function pgbenchTps(url: string, clients: number, seconds: number): Promis
   return Number(m[1]);
 }
 
-/** Claim latency for one batch, in a rolled-back transaction so the data stays as it is. */
-async function claimLatency(url: string, iterations: number): Promise<number[]> {
+/**
+ * Claim latency for one batch in steady state: each claim commits, then its rows are released
+ * (lease cleared, as a processor's deferral would) so the next claim finds the same backlog.
+ * Both are in-place (HOT) updates, as in a real drain. (Rolling the claim back instead leaves a
+ * dead version of every row on its page each time and measures page clean-up, not the claim.)
+ */
+async function claimLatency(url: string, iterations: number): Promise<{ times: number[]; plan: string }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const times: number[] = [];
   const now = benchClock().now();
   for (let i = 0; i < iterations; i++) {
-    await c.query("BEGIN");
     const t = performance.now();
-    await c.query({ name: "claim", text: CLAIM_SQL, values: [now, BATCH, 300_000, crypto.randomUUID()] });
+    const { rows } = await c.query<{ id: string }>({ name: "claim", text: CLAIM_SQL, values: [now, BATCH, 300_000, crypto.randomUUID()] });
     times.push(performance.now() - t);
-    await c.query("ROLLBACK");
+    await c.query("UPDATE enrollment SET lease_token = NULL, lease_expires_at = NULL WHERE id = ANY($1::uuid[])", [rows.map((r) => r.id)]);
   }
+  // One more, explained (EXPLAIN ANALYZE runs it), for docs/PERFORMANCE.md.
+  const literal = CLAIM_SQL.replace(/\$1/g, `'${now.toISOString()}'::timestamptz`)
+    .replace(/\$2/g, String(BATCH))
+    .replace(/\$3/g, "300000")
+    .replace(/\$4/g, `'${crypto.randomUUID()}'`);
+  await c.query("BEGIN");
+  const explained = await c.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${literal}`);
+  await c.query("ROLLBACK");
   await c.end();
-  return times;
+  return { times, plan: explained.rows.map((r) => r["QUERY PLAN"]).join("\n") };
 }
 
 export async function engineBench(server: BenchServer, log: (l: string) => void): Promise<EngineResult> {
@@ -177,30 +200,33 @@ export async function engineBench(server: BenchServer, log: (l: string) => void)
   await generate(url, out);
 
   // Claim latency at the full size, and at 10,000 rows (a second, small database).
-  const bigTimes = await claimLatency(url, 50);
-  out(`engine.claim_batch${BATCH}_at_${ENROLLMENTS}_p50_ms ${fmt(percentile(bigTimes, 50), 2)}`);
-  out(`engine.claim_batch${BATCH}_at_${ENROLLMENTS}_p99_ms ${fmt(percentile(bigTimes, 99), 2)}`);
+  const big = await claimLatency(url, 100);
+  out(`engine.claim_batch${BATCH}_at_${ENROLLMENTS}_p50_ms ${fmt(percentile(big.times, 50), 2)}`);
+  out(`engine.claim_batch${BATCH}_at_${ENROLLMENTS}_p99_ms ${fmt(percentile(big.times, 99), 2)}`);
   const small = await server.createDatabase("kudos_bench_engine_small");
-  const saved = process.env.BENCH_ENROLLMENTS;
   await generateSmall(small, out);
-  process.env.BENCH_ENROLLMENTS = saved;
-  const smallTimes = await claimLatency(small, 50);
-  out(`engine.claim_batch${BATCH}_at_10000_p50_ms ${fmt(percentile(smallTimes, 50), 2)}`);
-  out(`engine.claim_batch${BATCH}_at_10000_p99_ms ${fmt(percentile(smallTimes, 99), 2)}`);
-  const claimScale = percentile(bigTimes, 50) / percentile(smallTimes, 50);
+  const smallRun = await claimLatency(small, 100);
+  out(`engine.claim_batch${BATCH}_at_10000_p50_ms ${fmt(percentile(smallRun.times, 50), 2)}`);
+  out(`engine.claim_batch${BATCH}_at_10000_p99_ms ${fmt(percentile(smallRun.times, 99), 2)}`);
+  const claimScale = percentile(big.times, 50) / percentile(smallRun.times, 50);
   out(`engine.claim_scale_1m_vs_10k ${fmt(claimScale, 2)}`);
+  if (process.env.BENCH_PLANS) {
+    log(`engine.claim_plan_at_${ENROLLMENTS}:\n${big.plan}`);
+    log(`engine.claim_plan_at_10000:\n${smallRun.plan}`);
+  }
 
   await run("pgbench", ["-i", "-q", "-s", "10", server.url("kudos_bench_engine")]).catch(async () => {
     // pgbench -i needs its tables' names free; they are not ours, so this only fails on a rerun.
   });
 
+  const bundle = await buildWorkerBundle();
   const touchesPerSec: Record<number, number> = {};
   let ratio4 = NaN;
   let claimP99 = 0;
   let rss = 0;
-  for (const processors of [1, 2, 4]) {
+  for (const processors of PROCESSOR_COUNTS) {
     await resetDue(url);
-    const workers = Array.from({ length: processors }, () => startWorker(url));
+    const workers = Array.from({ length: processors }, () => startWorker(bundle, url));
     await Promise.all(workers.map((w) => w.ready));
     const t = performance.now();
     workers.forEach((w) => w.go());
@@ -218,6 +244,10 @@ export async function engineBench(server: BenchServer, log: (l: string) => void)
     out(`engine.p${processors}.touches_per_s ${fmt(sent / seconds, 0)}`);
     out(`engine.p${processors}.claim_p50_ms ${fmt(percentile(claims, 50), 2)}`);
     out(`engine.p${processors}.claim_p99_ms ${fmt(percentile(claims, 99), 2)}`);
+    for (const [name, ms] of Object.entries(reports[0]!.statementMs).sort((a, b) => b[1] - a[1])) {
+      log(`engine.p${processors}.worker0_statement_ms.${name} ${fmt(ms, 0)}`);
+    }
+    log(`engine.p${processors}.worker0_elapsed_ms ${fmt(reports[0]!.elapsedMs, 0)}`);
     out(`engine.p${processors}.processor_peak_rss_mb ${fmt(Math.max(...reports.map((r) => r.maxRssMb)), 0)}`);
     out(`engine.p${processors}.pgbench_N_tps ${fmt(tps, 0)}`);
     out(`engine.p${processors}.ratio_touches_per_pgbench_tps ${fmt(ratio, 2)}`);
@@ -227,8 +257,6 @@ export async function engineBench(server: BenchServer, log: (l: string) => void)
 
 async function generateSmall(url: string, log: (l: string) => void) {
   // Same shape, 10,000 enrollments (1,000 due), for the claim-latency comparison.
-  const previous = ENROLLMENTS;
-  void previous;
   const db = createDatabase(url, 2);
   const clock = benchClock();
   const { business } = await installBusiness({ db: db.prisma, clock }, { host: "bench", externalAccountId: "small", name: "Small" });

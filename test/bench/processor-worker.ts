@@ -12,16 +12,19 @@ const [url, batchArg] = process.argv.slice(2);
 const batchSize = Number(batchArg ?? 500);
 const db = createDatabase(url!, 4);
 const claimMs: number[] = [];
+// Wall time per named statement (round trip included), to show where a batch spends its time.
+const statementMs: Record<string, number> = {};
 const query = db.pool.query.bind(db.pool) as (...args: unknown[]) => Promise<unknown>;
 (db.pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
-  const config = args[0] as { name?: string } | string;
-  if (typeof config === "object" && config?.name === "kudos_claim_due_touches") {
-    const t = performance.now();
-    const r = await query(...args);
-    claimMs.push(performance.now() - t);
-    return r;
-  }
-  return query(...args);
+  const config = args[0] as { name?: string; text?: string } | string;
+  const text = typeof config === "object" ? config.text : config;
+  const name = typeof config === "object" && config?.name ? config.name : (text ?? "").replace(/\s+/g, " ").trim().slice(0, 40);
+  const t = performance.now();
+  const r = await query(...args);
+  const ms = performance.now() - t;
+  if (name === "kudos_claim_due_touches") claimMs.push(ms);
+  statementMs[name] = (statementMs[name] ?? 0) + ms;
+  return r;
 };
 const clock = benchClock();
 const logger = createLogger("warn");
@@ -49,7 +52,7 @@ const summary = await drain(
 );
 const elapsedMs = performance.now() - started;
 process.stdout.write(
-  JSON.stringify({ ...summary, elapsedMs, claimMs, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + "\n",
+  JSON.stringify({ ...summary, elapsedMs, claimMs, statementMs, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + "\n",
 );
 await db.prisma.$disconnect();
 await db.pool.end();

@@ -27,7 +27,7 @@ try {
     summary.push(
       `webhooks ${fmt(w.acceptedPerSec, 0)}/s ${w.acceptedPerSec >= 1000 ? "≥" : "<"} 1000`,
       `p99 ${fmt(w.p99Ms, 0)} ms ${w.p99Ms <= 100 ? "≤" : ">"} 100`,
-      `lost ${w.lost} duplicated ${w.duplicated}`,
+      `lost ${w.lost} duplicated ${w.duplicated}${w.pending > 0 ? ` (${w.pending} still pending after ${fmt(w.drainS, 0)} s: not verified)` : ""}`,
     );
   }
   if (want("analytics")) {

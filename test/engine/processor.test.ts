@@ -193,8 +193,8 @@ describe("touch processor under concurrency and crashes", () => {
          SELECT $1, $4, j.id, j.customer_id, 'active', 1, $3, $3 FROM j
          RETURNING id
        )
-       INSERT INTO enrollment_touch (enrollment_id, position, business_id, campaign_id, channel, scheduled_at)
-       SELECT e.id, 1, $1, $4, 'email', $3 FROM e`,
+       INSERT INTO enrollment_touch (enrollment_id, position, business_id, campaign_id, channel, scheduled_at, enrolled_at)
+       SELECT e.id, 1, $1, $4, 'email', $3, $3 FROM e`,
       [businessId, count, dueAt, campaignId],
     );
   }

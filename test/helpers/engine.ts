@@ -2,7 +2,7 @@
 // pacing, a manual clock.
 import type { Database } from "~/db.server";
 import type { ProcessorDeps } from "~/engine/processor.server";
-import { InProcessSendRateLimiter } from "~/engine/rate-limit/index.server";
+import { InProcessSendRateLimiter, type SendRateLimiter } from "~/engine/rate-limit/index.server";
 import { createOutboxEmailTransport, createOutboxSmsTransport } from "~/engine/transports/index.server";
 import type { EmailTransport, SmsTransport } from "~/engine/transports/types";
 import { ManualClock } from "~/lib/clock.server";
@@ -37,3 +37,24 @@ export const BUSINESS_SETTINGS = {
   physicalAddress: "12 Main St, Springfield, IL 62701",
   reviewLinks: [{ site: "Google", url: "https://g.page/r/acme/review" }],
 };
+
+/**
+ * A limiter that holds the processor on one business's touches (inside pacing, after the claim,
+ * before the re-check in beginSends) until released: lets a test act in that moment.
+ */
+export function gateLimiter(businessId: string) {
+  let arrive!: () => void;
+  let open!: () => void;
+  const reached = new Promise<void>((r) => (arrive = r));
+  const released = new Promise<void>((r) => (open = r));
+  const limiter: SendRateLimiter = {
+    async take(key) {
+      if (key.businessId === businessId) {
+        arrive();
+        await released;
+      }
+      return { allowed: true };
+    },
+  };
+  return { limiter, reached, release: open };
+}

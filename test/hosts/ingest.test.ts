@@ -39,7 +39,8 @@ beforeEach(async () => {
   await storeHostTokens(db().prisma, ENCRYPTION_KEY, businessId, { accessToken: "at-1", refreshToken: "rt-1", scopes: ["read_jobs"] });
 });
 
-const receive = (request: Request, enqueued: string[] = []) => receiveWebhook(ingestDeps(db(), registry, clock, enqueued), "sandbox", request);
+// On the pool, as the server does (without it the same statement goes through Prisma).
+const receive = (request: Request, enqueued: string[] = []) => receiveWebhook({ ...ingestDeps(db(), registry, clock, enqueued), pool: db().pool }, "sandbox", request);
 const process = (hosts: Pick<typeof registry, "get"> = registry) => processDueHostEvents(processDeps(db(), hosts, clock));
 const hostEvents = () => db().prisma.hostEvent.findMany({ where: { businessId }, orderBy: { receivedAt: "asc" } });
 
@@ -106,6 +107,16 @@ describe("receiving host webhooks", () => {
     expect(await db().prisma.hostEvent.count({ where: { accountId: "acct-nobody" } })).toBe(0);
   });
 
+  it("stores and deduplicates the same way through Prisma when no pool is given", async () => {
+    const viaPrisma = (request: Request) => receiveWebhook(ingestDeps(db(), registry, clock), "sandbox", request);
+    const first = (await (await viaPrisma(genericWebhookRequest(jobPayload(accountId), { now: clock.now(), eventId: "evt-prisma" }))).json()) as { status: string; hostEventId: string };
+    expect(first).toEqual({ status: "stored", hostEventId: expect.any(String) });
+    expect(await (await viaPrisma(genericWebhookRequest(jobPayload(accountId), { now: clock.now(), eventId: "evt-prisma" }))).json()).toEqual({ status: "duplicate", hostEventId: first.hostEventId });
+    expect(await (await receive(genericWebhookRequest(jobPayload(accountId), { now: clock.now(), eventId: "evt-prisma" }))).json()).toEqual({ status: "duplicate", hostEventId: first.hostEventId });
+    expect(await (await viaPrisma(genericWebhookRequest(jobPayload("acct-nobody"), { now: clock.now() }))).json()).toEqual({ status: "ignored", reason: "unknown_account" });
+    expect(await hostEvents()).toMatchObject([{ id: first.hostEventId, businessId, receivedAt: clock.now(), runAfter: clock.now() }]);
+  });
+
   it("drops redeliveries: one host_event, one job, one enrollment", async () => {
     const deliveries = Array.from({ length: 4 }, () => genericWebhookRequest(jobPayload(accountId), { now: clock.now(), eventId: "evt-dup" }));
     const answers = await Promise.all(deliveries.map((d) => receive(d)));
@@ -134,6 +145,34 @@ describe("the host-event worker", () => {
     expect(await process()).toMatchObject({ claimed: 1, processed: 1 });
     expect((await hostEvents())[0]).toMatchObject({ attempts: 2, lastError: null });
     expect(await db().prisma.enrollment.count({ where: { businessId } })).toBe(1);
+  });
+
+  it("paces before each event, and hands back what it had not started when stopping", async () => {
+    for (let i = 0; i < 3; i++) {
+      await receive(genericWebhookRequest(jobPayload(accountId, { jobId: `job-s${i}`, customer: { id: `cus-s${i}`, email: `s${i}@example.com` } }), { now: clock.now() }));
+    }
+    let paced = 0;
+    let stopping = false;
+    const summary = await processDueHostEvents(processDeps(db(), registry, clock), {
+      concurrency: 1,
+      pace: async () => {
+        paced += 1;
+        // The first event goes ahead; the stop comes before the second.
+        if (paced === 2) stopping = true;
+      },
+      stopping: () => stopping,
+    });
+    expect(summary).toMatchObject({ claimed: 1, processed: 1 });
+    expect(paced).toBe(2);
+    const events = await hostEvents();
+    expect(events.filter((e) => e.processedAt)).toHaveLength(1);
+    // The other two are due again at once, as if never claimed: no attempt counted, no lease.
+    expect(events.filter((e) => !e.processedAt).map((e) => [e.attempts, e.runAfter])).toEqual([
+      [0, clock.now()],
+      [0, clock.now()],
+    ]);
+    expect(await process()).toMatchObject({ claimed: 2, processed: 2 });
+    expect(await db().prisma.enrollment.count({ where: { businessId } })).toBe(3);
   });
 
   it("picks up events stored by a process that died before handing them over", async () => {

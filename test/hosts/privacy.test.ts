@@ -29,7 +29,8 @@ async function setup() {
   const enrollment = await db().prisma.enrollment.findFirstOrThrow({ where: { businessId: business.id, customer: { hostCustomerId: "cus-77" } } });
   const now = clock.now();
   await db().prisma.sendLog.create({
-    data: { businessId: business.id, enrollmentId: enrollment.id, position: 1, channel: "email", recipient: "dana@example.com", provider: "outbox", status: "delivered", subject: "How did we do, Dana?", body: "Hi Dana", html: "<p>Hi Dana</p>", createdAt: now, updatedAt: now },
+    data: { businessId: business.id, enrollmentId: enrollment.id, position: 1, channel: "email", recipient: "dana@example.com", provider: "outbox", status: "delivered", subject: "How did we do, Dana?", body: "Hi Dana", html: "<p>Hi Dana</p>", createdAt: now, updatedAt: now,
+            batchKey: `kudos-touch-${enrollment.id}-1`, batchIndex: 0, request: JSON.stringify({ to: "dana@example.com", subject: "How did we do, Dana?", html: "<p>Hi Dana</p>", text: "Hi Dana" }) },
   });
   await db().prisma.outboxMessage.create({
     data: { businessId: business.id, channel: "email", idempotencyKey: `kudos-touch-${enrollment.id}-1`, to: "dana@example.com", from: "reviews@kudos.test", subject: "How did we do, Dana?", text: "Hi Dana", createdAt: now },
@@ -74,7 +75,7 @@ describe("privacy webhooks", () => {
     const customer = await db().prisma.customer.findFirstOrThrow({ where: { businessId, hostCustomerId: "cus-77" } });
     expect(customer).toMatchObject({ firstName: REDACTED, lastName: null, email: null, phone: null, timezone: null, region: null, country: null, redactedAt: clock.now() });
     expect(await db().prisma.enrollment.findUniqueOrThrow({ where: { id: enrollmentId } })).toMatchObject({ status: "stopped", stopReason: "customer_redacted" });
-    expect(await db().prisma.sendLog.findFirstOrThrow({ where: { enrollmentId } })).toMatchObject({ recipient: null, subject: null, body: null, html: null, status: "delivered" });
+    expect(await db().prisma.sendLog.findFirstOrThrow({ where: { enrollmentId } })).toMatchObject({ recipient: null, subject: null, body: null, html: null, request: null, status: "delivered" });
     expect(await db().prisma.outboxMessage.count({ where: { businessId } })).toBe(0);
     expect(await db().prisma.feedback.findFirstOrThrow({ where: { enrollmentId } })).toMatchObject({ message: REDACTED });
     expect(await counts()).toEqual(before);

@@ -78,8 +78,8 @@ export async function seedBacklog(pool: pg.Pool, businesses: SeededBusiness[], p
          SELECT $1, $4, j.id, j.customer_id, 'active', 1, $3, $3 FROM j
          RETURNING id
        ), t AS (
-         INSERT INTO enrollment_touch (enrollment_id, position, business_id, campaign_id, channel, scheduled_at)
-         SELECT e.id, ct.position, $1, $4, ct.channel, $3
+         INSERT INTO enrollment_touch (enrollment_id, position, business_id, campaign_id, channel, scheduled_at, enrolled_at)
+         SELECT e.id, ct.position, $1, $4, ct.channel, $3, $3
            FROM e CROSS JOIN campaign_touch ct WHERE ct.campaign_id = $4
          RETURNING 1
        )

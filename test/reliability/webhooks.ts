@@ -111,7 +111,7 @@ export function providerWebhookJobs(deps: WebhookDeps, touches: SentTouch[]): We
 /** Host webhooks (the sandbox host's signed generic protocol): completed jobs for installed accounts. */
 export function hostWebhookJobs(db: Database, clock: Clock, accounts: string[], count: number): WebhookJob[] {
   const registry = testRegistry({ clock: clock as ManualClock });
-  const deps = { db: db.prisma, clock, hosts: registry, logger: createLogger("silent"), enqueue: () => {} };
+  const deps = { db: db.prisma, pool: db.pool, clock, hosts: registry, logger: createLogger("silent"), enqueue: () => {} };
   return Array.from({ length: count }, (_, i): WebhookJob => {
     const accountId = accounts[i % accounts.length]!;
     const eventId = `evt-rel-${randomUUID()}`;

@@ -60,7 +60,7 @@ export function testRegistry(opts: { clock: ManualClock; fetch?: Fetch; jobber?:
 export const ENCRYPTION_KEY = randomBytes(32);
 
 export function ingestDeps(db: TestDatabase, hosts: HostRegistry, clock: ManualClock, enqueued: string[] = []): IngestDeps {
-  return { db: db.prisma, clock, hosts, logger: silentLogger, enqueue: (id) => void enqueued.push(id) };
+  return { db: db.prisma, pool: db.pool, clock, hosts, logger: silentLogger, enqueue: (id) => void enqueued.push(id) };
 }
 
 export function processDeps(db: TestDatabase, hosts: Pick<HostRegistry, "get">, clock: ManualClock): HostEventProcessDeps {

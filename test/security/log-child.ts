@@ -90,7 +90,7 @@ await twilioInboundResponse(whDeps, new Request(`${appUrl}/webhooks/twilio/inbou
 const registry = testRegistry({ clock });
 const body = JSON.stringify({ topic: "job.completed", account_id: s.accountId, job: { id: "j1" } });
 const headers = genericWebhookHeaders({ secret: "wrong-secret-0123456789abcdef0123456789", eventId: "evt-log", topic: "job.completed", accountId: s.accountId!, body, now: clock.now() });
-await receiveWebhook({ db: db.prisma, clock, hosts: registry, logger, enqueue: () => {} }, "sandbox", new Request(`${appUrl}/webhooks/hosts/sandbox`, { method: "POST", headers, body }));
+await receiveWebhook({ db: db.prisma, pool: db.pool, clock, hosts: registry, logger, enqueue: () => {} }, "sandbox", new Request(`${appUrl}/webhooks/hosts/sandbox`, { method: "POST", headers, body }));
 await completeInstall(installDeps({ db: db.prisma, pool: db.pool } as never, registry, clock, { logger }), "sandbox", new Request(`${appUrl}/auth/hosts/sandbox/callback?code=${s.oauthCode}&state=forged.${s.sessionToken}`));
 
 // Whatever a careless call site might log: the redaction paths must catch it.

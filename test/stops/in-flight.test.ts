@@ -6,7 +6,6 @@ import { describe, expect, it } from "vitest";
 import { pauseCampaign } from "~/domain/campaigns.server";
 import { recordJob, stopEnrollmentManually } from "~/domain/enrollment.server";
 import { idempotencyKey, processBatch } from "~/engine/processor.server";
-import type { SendRateLimiter } from "~/engine/rate-limit/index.server";
 import type { StopReason } from "~/generated/prisma/client";
 import * as feedbackRoute from "~/routes/f.$token";
 import * as reviewRoute from "~/routes/r.$token";
@@ -14,7 +13,7 @@ import * as unsubscribeRoute from "~/routes/u.$token";
 import * as resendRoute from "~/routes/webhooks.resend";
 import * as inboundRoute from "~/routes/webhooks.twilio.inbound";
 import { useTestDatabase } from "../helpers/db";
-import { TEST_APP_URL } from "../helpers/engine";
+import { gateLimiter as gate, TEST_APP_URL } from "../helpers/engine";
 import {
   enrollmentState,
   inboundSms,
@@ -27,24 +26,6 @@ import {
   useRouteEnv,
   type SentScenario,
 } from "./helpers";
-
-/** A limiter that holds the processor on this business's touch until released. */
-function gate(businessId: string) {
-  let arrive!: () => void;
-  let open!: () => void;
-  const reached = new Promise<void>((r) => (arrive = r));
-  const released = new Promise<void>((r) => (open = r));
-  const limiter: SendRateLimiter = {
-    async take(key) {
-      if (key.businessId === businessId) {
-        arrive();
-        await released;
-      }
-      return { allowed: true };
-    },
-  };
-  return { limiter, reached, release: open };
-}
 
 async function expectOk(response: unknown) {
   const res = response as Response;

@@ -1,14 +1,21 @@
 // Touch-level counts of the scoped enrollments' touches: the funnel by position (1..4), by
-// channel, by job service type, by how the enrollment ended, and in total.
+// channel, and in total. (Per service type and per enrollment outcome, touches sent and clicked
+// come with the enrollment counts: enrollment-outcomes.sql.ts.)
 //
-// Two stages so the expensive part stays cheap per row: the inner query reduces the touches to
-// a few hundred "cells" (one per combination of the dimensions and the touch's facts) with a
-// single count(*); the outer query rolls the cells up with FILTERed sums per GROUPING SET.
+// Two stages: `cells` reduces the touches to a few dozen combinations of the dimensions and the
+// touch's facts with a count, from the base table for the live ranges and from the daily rollup
+// for the other days (scope.ts); the outer query rolls the cells up per GROUPING SET.
 //
-// Index use: the scope's range scan of enrollment (business_id, enrolled_at) or
-// (campaign_id, enrolled_at); then, per enrollment, job's primary key (service type) and
-// enrollment_touch's primary key (enrollment_id, position) for its touches; per sent touch only,
-// send_log's unique (enrollment_id, position) for its delivery. Nothing scans a whole table.
+// Index use, no joins and no per-enrollment probes:
+//   live ranges  enrollment_touch_business_id_enrolled_at_idx (business_id, enrolled_at), or
+//                enrollment_touch_campaign_id_enrolled_at_idx (campaign_id, enrolled_at) for a
+//                campaign: one range scan per live range, reading the touch's own columns only
+//                (delivered_at is the send log's, mirrored onto the touch);
+//   rollup       analytics_touch_day_pkey (business_id, day, ...): one range scan;
+//   dirty days   analytics_dirty_day_business_id_day_idx (business_id, day).
+// OFFSET 0 keeps the planner from flattening the LATERAL subquery into a join of the whole table
+// (it would scan every touch of the business and filter by the ranges): each live range stays its
+// own index range scan, so the cost follows the live ranges, not the business's history.
 //
 // Definitions (every touch row is a touch scheduled at enrollment):
 //   scheduled  = every touch = pending + sent + skipped + failed + cancelled
@@ -16,44 +23,36 @@
 //   clicked    = touches whose review link was followed: enrollment_touch.clicked_at, recorded by
 //                our own /r/<token> redirect, so it means the same for email and SMS
 //   click_rate = clicked / sent (null when nothing was sent)
+// The rollup's cells (rollup.sql.ts) use the same definitions.
 import type pg from "pg";
-import type { EnrollmentStatusName } from "./enrollment-outcomes.sql";
 import type { AnalyticsScope, ScopedSql } from "./scope";
 import { scoped } from "./scope";
 
 export const TOUCH_FUNNEL_SQL = `
-WITH cells AS (
-  SELECT e.service_type, e.status AS enrollment_status, e.stop_reason,
-         t.position, t.channel, t.status,
-         -- A scalar subquery, not a join: it runs for sent touches only.
-         CASE WHEN t.status = 'sent'
-              THEN (SELECT l.delivered_at FROM send_log l
-                     WHERE l.enrollment_id = e.id AND l.position = t.position) IS NOT NULL
-              ELSE false END AS delivered,
+WITH {{live_ranges}}, cells AS (
+  SELECT t.position, t.channel, t.status,
+         t.status = 'sent' AND t.delivered_at IS NOT NULL AS delivered,
          t.clicked_at IS NOT NULL AS clicked,
          count(*) AS n
-    -- OFFSET 0 keeps the planner from flattening these into joins of whole tables: the range's
-    -- enrollments come from the range index, and each one's job and touches are fetched by
-    -- primary key, so the cost follows the range, not the business's history.
-    FROM (SELECT e.id, e.status, e.stop_reason,
-                 (SELECT j.service_type FROM job j WHERE j.id = e.job_id AND j.business_id = e.business_id) AS service_type
-            FROM enrollment e
-           WHERE {{scope}}
-          OFFSET 0) e
+    FROM live r
    CROSS JOIN LATERAL (
-         SELECT t.position, t.channel, t.status, t.clicked_at
+         SELECT t.position, t.channel, t.status, t.delivered_at, t.clicked_at
            FROM enrollment_touch t
-          WHERE t.enrollment_id = e.id
+          WHERE t.business_id = $1::uuid {{campaign:t}}
+            AND t.enrolled_at >= r.s AND t.enrolled_at < r.e
          OFFSET 0) t
-   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+   GROUP BY 1, 2, 3, 4, 5
+  UNION ALL
+  SELECT a.position, a.channel, a.status, a.delivered, a.clicked, sum(a.touches)
+    FROM analytics_touch_day a
+   WHERE a.business_id = $1::uuid {{campaign:a}} AND a.day >= $4::date AND a.day < $5::date
+     AND a.day NOT IN (SELECT day FROM dirty)
+   GROUP BY 1, 2, 3, 4, 5
 )
 SELECT CASE WHEN GROUPING(position) = 0 THEN 'position'
             WHEN GROUPING(channel) = 0 THEN 'channel'
-            WHEN GROUPING(service_type) = 0 THEN 'service_type'
-            WHEN GROUPING(enrollment_status) = 0 THEN 'outcome'
             ELSE 'total' END AS dimension,
-       position, channel::text AS channel, service_type,
-       enrollment_status::text AS enrollment_status, stop_reason::text AS stop_reason,
+       position, channel::text AS channel,
        COALESCE(sum(n), 0)::int AS scheduled,
        COALESCE(sum(n) FILTER (WHERE status = 'pending'), 0)::int AS pending,
        COALESCE(sum(n) FILTER (WHERE status = 'sent'), 0)::int AS sent,
@@ -64,15 +63,12 @@ SELECT CASE WHEN GROUPING(position) = 0 THEN 'position'
        COALESCE(sum(n) FILTER (WHERE clicked), 0)::int AS clicked,
        COALESCE(sum(n) FILTER (WHERE clicked), 0)::float8 / NULLIF(sum(n) FILTER (WHERE status = 'sent'), 0) AS click_rate
   FROM cells
- GROUP BY GROUPING SETS ((position), (channel), (service_type), (enrollment_status, stop_reason), ())`;
+ GROUP BY GROUPING SETS ((position), (channel), ())`;
 
 export interface TouchFunnelRow {
-  dimension: "position" | "channel" | "service_type" | "outcome" | "total";
+  dimension: "position" | "channel" | "total";
   position: number | null;
   channel: "email" | "sms" | null;
-  service_type: string | null;
-  enrollment_status: EnrollmentStatusName | null;
-  stop_reason: string | null;
   scheduled: number;
   pending: number;
   sent: number;
