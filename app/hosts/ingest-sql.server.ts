@@ -42,22 +42,21 @@ export type StoreHostEventResult =
   | { status: "duplicate"; hostEventId: string | null }
   | { status: "ignored"; reason: "unknown_account" };
 
-/** Something that runs a parameterised statement (the pg pool's query). */
-export type SqlRunner = <R>(text: string, values: unknown[], name: string) => Promise<R[]>;
-
-export function poolRunner(pool: Pick<pg.Pool, "query">): SqlRunner {
-  // Named: each pooled connection parses and plans the statement once.
-  return async <R>(text: string, values: unknown[], name: string) => (await pool.query({ name, text, values })).rows as R[];
-}
-
-export async function storeHostEventRow(run: SqlRunner, a: StoreHostEventArgs): Promise<StoreHostEventResult> {
-  const stored = await run<{ id: string }>(
-    STORE_HOST_EVENT_SQL,
-    [a.host, a.eventId, a.topic, a.accountId, a.payloadJson, a.occurredAt, a.receivedAt],
-    "kudos_store_host_event",
-  );
+// Named statements: each pooled connection parses and plans them once.
+export async function storeHostEventRow(pool: Pick<pg.Pool, "query">, a: StoreHostEventArgs): Promise<StoreHostEventResult> {
+  const { rows: stored } = await pool.query<{ id: string }>({
+    name: "kudos_store_host_event",
+    text: STORE_HOST_EVENT_SQL,
+    values: [a.host, a.eventId, a.topic, a.accountId, a.payloadJson, a.occurredAt, a.receivedAt],
+  });
   if (stored[0]) return { status: "stored", hostEventId: stored[0].id };
-  const [row] = await run<{ known: boolean; id: string | null }>(HOST_EVENT_AFTER_CONFLICT_SQL, [a.host, a.eventId, a.accountId], "kudos_host_event_after_conflict");
+  const {
+    rows: [row],
+  } = await pool.query<{ known: boolean; id: string | null }>({
+    name: "kudos_host_event_after_conflict",
+    text: HOST_EVENT_AFTER_CONFLICT_SQL,
+    values: [a.host, a.eventId, a.accountId],
+  });
   if (!row?.known) return { status: "ignored", reason: "unknown_account" };
   return { status: "duplicate", hostEventId: row.id };
 }

@@ -8,7 +8,7 @@ import type { Clock } from "~/lib/clock.server";
 import { errorBody, ValidationError } from "~/lib/errors.server";
 import type { Logger } from "~/logger.server";
 import type { HostWebhook } from "./events";
-import { poolRunner, type SqlRunner, storeHostEventRow } from "./ingest-sql.server";
+import { storeHostEventRow } from "./ingest-sql.server";
 import type { HostRegistry } from "./registry.server";
 
 /** Real webhooks are a few KB; anything this big is not one of them. */
@@ -108,7 +108,7 @@ export async function ingestWebhook(deps: IngestDeps, host: string, headers: Hea
     return { status: 400, body: errorBody(new ValidationError({ body: "must not contain NUL (\\u0000) characters" })) };
   }
   // One statement: the account's business looked up, the event stored once per (host, event id).
-  const outcome: IngestOutcome = await storeHostEventRow(runnerFor(deps), {
+  const outcome: IngestOutcome = await storeHostEventRow(deps.pool, {
     host,
     eventId: webhook.eventId,
     topic: webhook.topic,
@@ -126,10 +126,6 @@ export async function ingestWebhook(deps: IngestDeps, host: string, headers: Hea
     deps.logger.warn({ host, topic: webhook.topic, accountId: webhook.accountId }, "host webhook for an account without an installation: ignored");
   }
   return { status: 200, body: outcome };
-}
-
-function runnerFor(deps: Pick<IngestDeps, "pool">): SqlRunner {
-  return poolRunner(deps.pool);
 }
 
 // ---------------------------------------------------------------------------------------------
