@@ -4,12 +4,22 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { BodyTooLargeError } from "~/lib/body-limit.server";
 
 // The server bootstrap (app/server/main.ts) reaches the app's process-wide services through the
 // build's entry module, so the process has one copy of them (one Prisma client, one scheduler).
 export { startBackground, stopBackground } from "~/background.server";
 
 const ABORT_DELAY = 5_000;
+
+/**
+ * Errors Remix caught in a loader or action. A body cut off at its cap is answered 413 by the
+ * server (app/server/http.server.ts) and is not an error of ours; neither is a client that left.
+ */
+export function handleError(error: unknown, { request }: { request: Request }): void {
+  if (request.signal.aborted || error instanceof BodyTooLargeError) return;
+  console.error(error);
+}
 
 export default function handleRequest(
   request: Request,

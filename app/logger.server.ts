@@ -17,13 +17,15 @@ export const REDACT_PATHS = [
   "*.apiKey",
 ];
 
-export function createLogger(level: string = process.env.LOG_LEVEL ?? "info"): Logger {
-  return pino({
+/** `destination`: where the lines go (stdout by default; tests read them back). */
+export function createLogger(level: string = process.env.LOG_LEVEL ?? "info", destination?: pino.DestinationStream): Logger {
+  const options = {
     level,
     base: { service: "kudos" },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const globalForLogger = globalThis as unknown as { __kudosLogger?: Logger };

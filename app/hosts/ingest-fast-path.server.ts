@@ -10,6 +10,7 @@
 // Other methods and paths are left to Express and Remix (a GET gets the route's 405 there).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { clientIp, type PublicRateLimiter } from "~/lib/public-rate-limit.server";
+import { canonicalRequestPath, redactUrl } from "~/lib/request-path.server";
 import type { Logger } from "~/logger.server";
 
 /** Answers one webhook POST for `host`; never rejects. */
@@ -26,18 +27,18 @@ export interface HostWebhookFastPathOptions {
   now?: () => Date;
 }
 
-const HOST_WEBHOOK_PATH = /^\/webhooks\/hosts\/([^/?#]+)\/?(?:\?.*)?$/i;
+const HOST_WEBHOOK_PATH = /^\/webhooks\/hosts\/([^/]+)$/;
 
-/** The host of a webhook POST this path takes, or null to leave the request to Express. */
+/**
+ * The host of a webhook POST this path takes, or null to leave the request to Express. Only
+ * canonical paths: Express redirects the others (`/WEBHOOKS/…`, `/webhooks/hosts/x/`).
+ */
 export function hostWebhookTarget(method: string | undefined, url: string | undefined): string | null {
   if (method !== "POST") return null;
-  const segment = HOST_WEBHOOK_PATH.exec(url ?? "")?.[1];
-  if (!segment) return null;
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return null;
-  }
+  const canonical = canonicalRequestPath(url ?? "");
+  if (!canonical.ok || !canonical.canonical) return null;
+  const segment = HOST_WEBHOOK_PATH.exec(canonical.pathname)?.[1];
+  return segment === undefined ? null : decodeURIComponent(segment);
 }
 
 /** Returns a function that answers the request and returns true, or returns false untouched. */
@@ -58,7 +59,7 @@ export function hostWebhookFastPath(opts: HostWebhookFastPathOptions): (req: Inc
       const status = res.statusCode;
       const level = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
       if (!logger.isLevelEnabled(level)) return;
-      logger[level]({ req: { id, method: req.method, url: req.url }, res: { statusCode: status }, responseTime: Date.now() - started }, "request completed");
+      logger[level]({ req: { id, method: req.method, url: redactUrl(req.url ?? "") }, res: { statusCode: status }, responseTime: Date.now() - started }, "request completed");
     };
     res.on("finish", completed);
     res.on("close", completed);

@@ -5,6 +5,7 @@
 import type pg from "pg";
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { Clock } from "~/lib/clock.server";
+import { BODY_LIMITS } from "~/lib/body-limit.server";
 import { errorBody, ValidationError } from "~/lib/errors.server";
 import type { Logger } from "~/logger.server";
 import type { HostWebhook } from "./events";
@@ -12,7 +13,7 @@ import { storeHostEventRow } from "./ingest-sql.server";
 import type { HostRegistry } from "./registry.server";
 
 /** Real webhooks are a few KB; anything this big is not one of them. */
-export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+export const MAX_WEBHOOK_BYTES = BODY_LIMITS.webhooks;
 
 export interface IngestDeps {
   db: PrismaClient;

@@ -4,8 +4,10 @@
 //                                     business, store its tokens encrypted, go to the host's admin
 // The state is an HMAC-signed (link secret), short-lived token naming the host and a nonce; the
 // nonce is also set in a cookie, so a callback only completes in the browser that started it
-// (login CSRF: nobody can make a merchant's browser finish an install for another account).
-import { randomBytes } from "node:crypto";
+// (login CSRF: nobody can make a merchant's browser finish an install for another account). The
+// nonce is also recorded (hashed) when the install starts and consumed by the first callback that
+// presents it: a state and cookie complete one install, never a second one with another code.
+import { createHash, randomBytes } from "node:crypto";
 import type { Business, PrismaClient } from "~/generated/prisma/client";
 import { installBusiness } from "~/domain/business.server";
 import type { Clock } from "~/lib/clock.server";
@@ -69,6 +71,24 @@ export function verifyInstallState(
     throw new InstallStateError("The install was started in another browser (or its cookie expired)");
   }
   return { host: parsed.h, nonce: parsed.n, expiresAt: parsed.e };
+}
+
+const nonceHash = (nonce: string) => createHash("sha256").update(nonce).digest("hex");
+
+/** Records an install's nonce when it starts (and forgets the ones that expired unused). */
+export async function recordInstallState(db: PrismaClient, input: { host: string; nonce: string; now: Date }): Promise<void> {
+  await db.installState.deleteMany({ where: { expiresAt: { lte: input.now } } });
+  await db.installState.create({
+    data: { nonceHash: nonceHash(input.nonce), host: input.host, expiresAt: new Date(input.now.getTime() + INSTALL_STATE_TTL_SECONDS * 1000) },
+  });
+}
+
+/** Consumes an install's nonce: true for the first callback that presents it, false ever after. */
+export async function consumeInstallState(db: PrismaClient, input: { host: string; nonce: string; now: Date }): Promise<boolean> {
+  const { count } = await db.installState.deleteMany({
+    where: { nonceHash: nonceHash(input.nonce), host: input.host, expiresAt: { gt: input.now } },
+  });
+  return count === 1;
 }
 
 export interface AfterInstall {
@@ -145,11 +165,13 @@ function redirectUri(deps: InstallDeps, host: string): string | null {
 }
 
 /** GET /auth/hosts/<host>/install[?account=<hint>] */
-export function beginInstall(deps: InstallDeps, host: string, request: Request): Response {
+export async function beginInstall(deps: InstallDeps, host: string, request: Request): Promise<Response> {
   const connector = deps.hosts.get(host);
   const callback = redirectUri(deps, host);
   if (!connector || !callback) return page("Unknown platform", [`Kudos cannot be installed from "${host}".`], 404);
-  const { state, nonce } = createInstallState(deps.linkSecret, { host, now: deps.clock.now() });
+  const now = deps.clock.now();
+  const { state, nonce } = createInstallState(deps.linkSecret, { host, now });
+  await recordInstallState(deps.db, { host, nonce, now });
   const target = new URL(connector.authorizeUrl({ state, redirectUri: callback }));
   // Which account to preselect on the host's consent screen; hosts ignore what they do not know.
   const account = new URL(request.url).searchParams.get("account")?.trim();
@@ -177,11 +199,15 @@ export async function completeInstall(deps: InstallDeps, host: string, request: 
   const code = params.get("code") ?? "";
 
   try {
-    verifyInstallState(deps.linkSecret, state, { host, now: deps.clock.now(), nonce: readCookie(request, INSTALL_COOKIE) });
+    const { nonce } = verifyInstallState(deps.linkSecret, state, { host, now: deps.clock.now(), nonce: readCookie(request, INSTALL_COOKIE) });
+    // Consumed before the code is exchanged: of two callbacks racing with one state, one goes on.
+    if (!(await consumeInstallState(deps.db, { host, nonce, now: deps.clock.now() }))) {
+      throw new InstallStateError("This install link was already used");
+    }
   } catch (err) {
     if (!(err instanceof InstallStateError)) throw err;
     deps.logger.warn({ host, reason: err.message }, "install callback rejected: bad state");
-    return page("Kudos was not installed", [err.message, "For your security, the install has to be completed in the browser that started it, within 10 minutes."], 400, restart);
+    return page("Kudos was not installed", [err.message, "For your security, the install has to be completed in the browser that started it, within 10 minutes, once."], 400, restart, clearCookie);
   }
   const denied = params.get("error");
   if (denied) {

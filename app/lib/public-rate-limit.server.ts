@@ -29,6 +29,7 @@ import {
 } from "~/engine/rate-limit/index.server";
 import { systemClock, type Clock } from "~/lib/clock.server";
 import type { Logger } from "~/logger.server";
+import { canonicalRequestPath, routeGroup } from "./request-path.server";
 
 export const PUBLIC_RATE_WINDOW_MS = 60_000;
 const STORE_TIMEOUT_MS = 500;
@@ -37,10 +38,12 @@ const SWEEP_EVERY = 4_096;
 /** Which budget a path draws on, or null for paths that are not limited here. */
 export type PublicRouteGroup = "links" | "webhooks";
 
-export function publicRouteGroup(pathname: string): PublicRouteGroup | null {
-  if (/^\/[ruf]\/[^/]+\/?$/.test(pathname)) return "links";
-  if (/^\/webhooks(\/|$)/.test(pathname)) return "webhooks";
-  return null;
+/** By the canonical path (app/lib/request-path.server.ts): `/R/<token>` counts as `/r/<token>`. */
+export function publicRouteGroup(target: string): PublicRouteGroup | null {
+  const canonical = canonicalRequestPath(target);
+  if (!canonical.ok) return null;
+  const group = routeGroup(canonical.pathname);
+  return group === "links" || group === "webhooks" ? group : null;
 }
 
 export type PublicRateDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
@@ -226,7 +229,7 @@ export interface PublicRateLimitOptions extends ClientIpOptions {
 export function publicRateLimit(options: PublicRateLimitOptions) {
   const clock = options.clock ?? systemClock;
   return (req: ExpressRequest, res: ExpressResponse, next: NextFunction): void => {
-    const group = publicRouteGroup(req.path);
+    const group = publicRouteGroup(req.originalUrl);
     if (!group) return next();
     const ip = clientIp(req, options);
     const limiter = group === "webhooks" && options.webhookLimiter ? options.webhookLimiter : options.limiter;

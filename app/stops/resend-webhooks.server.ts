@@ -10,6 +10,7 @@ import { textResponse } from "./http.server";
 import { applyDeliveryUpdate, firstSighting, lockSendLog, type DeliveryStatus, type LockedSendLog } from "./send-log.server";
 import { normalizeEmail, stopEnrollmentsForAddresses, suppressAddresses } from "./suppression.server";
 import { containsNul, inTransaction } from "./tx.server";
+import { JsonTooDeepError, parseUntrustedJson } from "~/lib/json.server";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -135,8 +136,8 @@ export async function applyResendEvent(deps: ResendWebhookDeps, eventId: string,
 
 /** POST /webhooks/resend */
 export async function resendWebhookResponse(deps: ResendWebhookDeps, request: Request): Promise<Response> {
-  // The signature covers the exact bytes: read them before anything else touches the body.
-  const raw = await request.text();
+  // Configuration and signature headers first: a request that cannot be verified is answered
+  // without reading its body.
   if (!deps.webhookSecret) return textResponse("Resend webhooks are not configured: RESEND_WEBHOOK_SECRET is not set", 503);
   let webhook: Webhook;
   try {
@@ -149,12 +150,19 @@ export async function resendWebhookResponse(deps: ResendWebhookDeps, request: Re
     "svix-timestamp": request.headers.get("svix-timestamp") ?? "",
     "svix-signature": request.headers.get("svix-signature") ?? "",
   };
+  const missing = Object.entries(headers).find(([, v]) => !v)?.[0];
+  if (missing) return textResponse(`Invalid webhook signature: the ${missing} header is missing`, 401);
+  // The signature covers the exact bytes: read them before anything else touches the body.
+  const raw = await request.text();
   let payload: unknown;
   try {
     // Also rejects timestamps more than 5 minutes away from now (replays of captured requests).
-    payload = webhook.verify(raw, headers);
+    webhook.verify(raw, headers);
+    // Svix parsed it already, but without a depth bound (app/lib/json.server.ts): parse again.
+    payload = parseUntrustedJson(raw);
   } catch (err) {
     if (err instanceof WebhookVerificationError) return textResponse(`Invalid webhook signature: ${err.message}`, 401);
+    if (err instanceof JsonTooDeepError) return textResponse(`Malformed body: ${err.message}`, 400);
     return textResponse("Malformed body: expected a JSON event", 400);
   }
   if (containsNul(payload)) return textResponse("Malformed event: NUL characters", 400);

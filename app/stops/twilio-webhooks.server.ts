@@ -28,15 +28,18 @@ export async function verifyTwilioRequest(
   deps: Pick<TwilioWebhookDeps, "authToken" | "appUrl">,
   request: Request,
 ): Promise<{ params: TwilioParams; url: URL } | Response> {
-  const raw = await request.text();
+  // Configuration, content type and the signature header first: a request that cannot be
+  // verified is answered without reading its body.
   if (!deps.authToken) return textResponse("Twilio webhooks are not configured: TWILIO_AUTH_TOKEN is not set", 503);
   if (!isFormContentType(request)) return textResponse("Expected an application/x-www-form-urlencoded body", 400);
-  const params = formParams(raw);
+  const signature = request.headers.get("x-twilio-signature");
+  if (!signature) return textResponse("Invalid X-Twilio-Signature: the header is missing", 401);
+  const params = formParams(await request.text());
   if (containsNul(params)) return textResponse("Malformed form body: NUL characters", 400);
   const incoming = new URL(request.url);
   // Behind a proxy the request's own host and scheme are not what Twilio signed: APP_URL is.
   const url = new URL(`${deps.appUrl.replace(/\/$/, "")}${incoming.pathname}${incoming.search}`);
-  if (!validateTwilioSignature(deps.authToken, url.toString(), params, request.headers.get("x-twilio-signature"))) {
+  if (!validateTwilioSignature(deps.authToken, url.toString(), params, signature)) {
     return textResponse("Invalid X-Twilio-Signature", 401);
   }
   return { params, url };

@@ -21,10 +21,24 @@ export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, attem
   }
 }
 
-/** Postgres text cannot hold NUL: input carrying one is malformed, not a server error. */
+/**
+ * Postgres text cannot hold NUL: input carrying one is malformed, not a server error. Walks the
+ * value with an explicit stack: untrusted JSON may be nested deeper than the call stack allows.
+ */
 export function containsNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === "object") return Object.entries(value).some(([k, v]) => k.includes("\u0000") || containsNul(v));
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return true;
+    } else if (Array.isArray(v)) {
+      for (const item of v) pending.push(item);
+    } else if (v && typeof v === "object") {
+      for (const [k, item] of Object.entries(v)) {
+        if (k.includes("\u0000")) return true;
+        pending.push(item);
+      }
+    }
+  }
   return false;
 }

@@ -96,10 +96,12 @@ export async function unsubscribePageResponse(deps: StopsDeps, token: string): P
   return htmlResponse(unsubscribeConfirmPage({ ...state, formAction: `/u/${encodeURIComponent(token)}` }));
 }
 
-/** POST /u/<token>: the confirmation button or the RFC 8058 one-click POST; the body is not needed. */
-export async function unsubscribeResponse(deps: StopsDeps, request: Request, token: string): Promise<Response> {
-  // Drain whatever was sent ("List-Unsubscribe=One-Click", "confirm=1", or nothing at all).
-  await request.text().catch(() => "");
+/**
+ * POST /u/<token>: the confirmation button or the RFC 8058 one-click POST. The body
+ * ("List-Unsubscribe=One-Click", "confirm=1", or nothing) says nothing the token does not, so it is
+ * never read: the server discards it, within the links' body cap.
+ */
+export async function unsubscribeResponse(deps: StopsDeps, token: string): Promise<Response> {
   const outcome = await unsubscribeEmail(deps, token);
   if (outcome.kind === "not_found") return htmlResponse(notFoundPage(), 404);
   if (outcome.newlySuppressed.length || outcome.stoppedEnrollments.length) {

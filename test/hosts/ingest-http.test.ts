@@ -125,8 +125,12 @@ describe("host webhooks on Node's request and response", () => {
 describe("the fast path in front of Express", () => {
   it("takes only POSTs to /webhooks/hosts/<host>", () => {
     expect(hostWebhookTarget("POST", "/webhooks/hosts/sandbox")).toBe("sandbox");
-    expect(hostWebhookTarget("POST", "/webhooks/hosts/sandbox/?x=1")).toBe("sandbox");
-    expect(hostWebhookTarget("POST", "/Webhooks/Hosts/my%20host")).toBe("my host");
+    expect(hostWebhookTarget("POST", "/webhooks/hosts/sandbox?x=1")).toBe("sandbox");
+    expect(hostWebhookTarget("POST", "/webhooks/hosts/my%20host")).toBe("my host");
+    // Other spellings are left to Express, which redirects them to the canonical path.
+    expect(hostWebhookTarget("POST", "/webhooks/hosts/sandbox/?x=1")).toBeNull();
+    expect(hostWebhookTarget("POST", "/Webhooks/Hosts/sandbox")).toBeNull();
+    expect(hostWebhookTarget("POST", "/webhooks/hosts/%73andbox")).toBeNull();
     expect(hostWebhookTarget("GET", "/webhooks/hosts/sandbox")).toBeNull();
     expect(hostWebhookTarget("POST", "/webhooks/resend")).toBeNull();
     expect(hostWebhookTarget("POST", "/webhooks/hosts/")).toBeNull();

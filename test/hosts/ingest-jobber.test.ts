@@ -40,7 +40,7 @@ async function install(): Promise<{ account: string; businessId: string; jobId: 
   mock.addJob(jobFixture({ id: jobId }));
   mock.addAccount({ id: account, name: `Jobber Co ${accountSeq}` });
   const deps = installDeps(db(), registry, clock);
-  const start = beginInstall(deps, "jobber", new Request(`${APP_URL}/auth/hosts/jobber/install`));
+  const start = await beginInstall(deps, "jobber", new Request(`${APP_URL}/auth/hosts/jobber/install`));
   const authorize = new URL(start.headers.get("Location")!);
   expect(authorize.origin + authorize.pathname).toBe("https://api.getjobber.com/api/oauth/authorize");
   const callback = new URL(REDIRECT);

@@ -27,7 +27,7 @@ const deps = (withSandboxHook = false) =>
 
 /** The merchant's browser: install start → consent (approve) → the callback URL and its cookie. */
 async function authorize(accountId: string, opts: { approve?: boolean } = {}) {
-  const start = beginInstall(deps(), "sandbox", new Request(`${APP_URL}/auth/hosts/sandbox/install?account=${accountId}`));
+  const start = await beginInstall(deps(), "sandbox", new Request(`${APP_URL}/auth/hosts/sandbox/install?account=${accountId}`));
   expect(start.status).toBe(302);
   const authorizeUrl = new URL(start.headers.get("Location")!);
   const cookie = start.headers.get("Set-Cookie")!.split(";")[0]!;
@@ -35,7 +35,7 @@ async function authorize(accountId: string, opts: { approve?: boolean } = {}) {
   if (!parsed.ok) throw new Error(parsed.error);
   const decided = await decideAuthorization(store, parsed.request, { approve: opts.approve ?? true, accountId, now: clock.now() });
   if (!decided.ok) throw new Error(decided.error);
-  return { authorizeUrl, cookie, callbackUrl: new URL(decided.location) };
+  return { authorizeUrl, cookie, callbackUrl: new URL(decided.location), parsed: parsed.request };
 }
 
 const callback = (url: URL | string, cookie: string | null, withSandboxHook = false) =>
@@ -58,7 +58,7 @@ describe("install start", () => {
   });
 
   it("answers 404 for a host that is not enabled", async () => {
-    expect(beginInstall(deps(), "jobber", new Request(`${APP_URL}/auth/hosts/jobber/install`)).status).toBe(404);
+    expect((await beginInstall(deps(), "jobber", new Request(`${APP_URL}/auth/hosts/jobber/install`))).status).toBe(404);
   });
 });
 
@@ -145,7 +145,30 @@ describe("install callback", () => {
     expect((await callback(callbackUrl, cookie)).status).toBe(200);
     const reused = await callback(callbackUrl, cookie);
     expect(reused.status).toBe(400);
-    expect(await reused.text()).toContain("already used or has expired");
+    expect(await reused.text()).toContain("already used");
+  });
+
+  it("completes one install per state: the same state and cookie with a second, valid code install nothing", async () => {
+    const account = await createAccount({ store, clock }, { name: "Replay Co" });
+    const other = await createAccount({ store, clock }, { name: "Victim Co" });
+    const first = await authorize(account.id);
+    expect((await callback(first.callbackUrl, first.cookie)).status).toBe(200);
+    // A fresh code, minted by the host for the same state (another account, within the state's 10 minutes).
+    clock.advance(60_000);
+    const again = await decideAuthorization(store, first.parsed, { approve: true, accountId: other.id, now: clock.now() });
+    if (!again.ok) throw new Error(again.error);
+    const second = new URL(again.location);
+    expect(second.searchParams.get("state")).toBe(first.callbackUrl.searchParams.get("state"));
+    expect(second.searchParams.get("code")).not.toBe(first.callbackUrl.searchParams.get("code"));
+    const replayed = await callback(second, first.cookie);
+    expect(replayed.status).toBe(400);
+    expect(await replayed.text()).toContain("This install link was already used");
+    expect(await db().prisma.business.count({ where: { externalAccountId: other.id } })).toBe(0);
+    // Abandoned installs' nonces are forgotten once expired: the table does not grow.
+    await authorize(account.id);
+    clock.advance(11 * 60_000);
+    await authorize(account.id);
+    expect(await db().prisma.installState.count()).toBe(1);
   });
 
   it("reinstalls: the same business reactivated with new tokens and no second campaign", async () => {

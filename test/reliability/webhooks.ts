@@ -78,7 +78,7 @@ export function providerWebhookJobs(deps: WebhookDeps, touches: SentTouch[]): We
       return {
         name: `unsubscribe ${t.enrollmentId}`,
         send: () =>
-          unsubscribeResponse(deps, new Request(`${TEST_APP_URL}/u/${token}`, { method: "POST", body: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded" } }), token),
+          unsubscribeResponse(deps, token),
         accepted: null,
         effect: { kind: "suppressed", businessId: t.businessId, channel: "email", address: t.recipient.toLowerCase(), cause: `unsubscribe ${t.enrollmentId}` },
       };

@@ -1,6 +1,7 @@
 // The public routes (links, provider and host webhooks) as a Remix server build, for driving them
 // through Remix's own request handler (or Express in front of it) instead of calling loaders.
 import type { ServerBuild } from "@remix-run/node";
+import { handleError } from "~/entry.server";
 import * as feedbackRoute from "~/routes/f.$token";
 import * as reviewRoute from "~/routes/r.$token";
 import * as unsubscribeRoute from "~/routes/u.$token";
@@ -17,6 +18,7 @@ export function publicRoutesBuild(): ServerBuild {
       module: {
         // Resource routes never render a document; reaching this is a bug in the set-up.
         default: () => new Response("document render", { status: 599 }),
+        handleError,
       } as unknown as ServerBuild["entry"]["module"],
     },
     routes: {
