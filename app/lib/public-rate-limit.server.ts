@@ -8,7 +8,7 @@
 // blocks a customer's unsubscribe from the same address, and the other way round.
 //
 // Storage: in-process by default (one machine); Upstash or Redis when configured (every machine
-// shares the count), through the send-rate limiter's building blocks. When the shared store does
+// shares the count), through the same storage as the send pacing (./rate-limit-store/). When the shared store does
 // not answer, the in-process count takes over: limited per machine, never unlimited, never
 // refusing everyone.
 //
@@ -26,7 +26,7 @@ import {
   createUpstashScriptRedis,
   ioredisScriptRedis,
   type ScriptRedis,
-} from "~/engine/rate-limit/index.server";
+} from "./rate-limit-store/index.server";
 import { systemClock, type Clock } from "~/lib/clock.server";
 import type { Logger } from "~/logger.server";
 import { canonicalRequestPath, routeGroup } from "./request-path.server";

@@ -21,7 +21,14 @@ import { publicRateLimit, type PublicRateLimiter } from "~/lib/public-rate-limit
 import { canonicalRequestPath, redactUrl, routeGroup } from "~/lib/request-path.server";
 import type { Logger } from "~/logger.server";
 
-export const SERVER_TIMEOUTS = {
+export interface ServerTimeouts {
+  headersMs: number;
+  requestMs: number;
+  checkIntervalMs: number;
+  keepAliveMs: number;
+}
+
+export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = {
   /** From the first byte of a request to its last header. */
   headersMs: 10_000,
   /** From the first byte of a request to the last byte of its body. */
@@ -30,7 +37,7 @@ export const SERVER_TIMEOUTS = {
   checkIntervalMs: 1_000,
   /** Longer than Fly's proxy keeps idle connections, so the proxy closes them first. */
   keepAliveMs: 65_000,
-} as const;
+};
 
 export interface AppServerOptions {
   build: ServerBuild;
@@ -41,7 +48,7 @@ export interface AppServerOptions {
   /** The webhooks' budget (WEBHOOK_RATE_LIMIT_PER_MINUTE). */
   webhookLimiter: PublicRateLimiter;
   behindFlyProxy: boolean;
-  timeouts?: Partial<typeof SERVER_TIMEOUTS>;
+  timeouts?: Partial<ServerTimeouts>;
   /** Serve public/ (the production build's assets). */
   serveStatic?: boolean;
 }

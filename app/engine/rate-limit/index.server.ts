@@ -1,16 +1,16 @@
 // Picks the send-rate store from configuration: Upstash REST when its URL and token are set, else
 // a Redis URL, else the in-process store of the single-process embedded default.
-import { Redis as UpstashRedis } from "@upstash/redis";
 import type { Env } from "~/env.server";
 import type { Clock } from "~/lib/clock.server";
 import { logger as processLogger, type Logger } from "~/logger.server";
 import { InProcessSendRateLimiter } from "./in-process.server";
-import { closeRedisClient, createSendRateRedisClient, ioredisScriptRedis } from "./ioredis-adapter.server";
 import {
-  DEFAULT_STORE_TIMEOUT_MS,
-  RedisSendRateLimiter,
-  type ScriptRedis,
-} from "./redis-send-rate-limiter.server";
+  closeRedisClient,
+  createSendRateRedisClient,
+  createUpstashScriptRedis,
+  ioredisScriptRedis,
+} from "~/lib/rate-limit-store/index.server";
+import { DEFAULT_STORE_TIMEOUT_MS, RedisSendRateLimiter } from "./redis-send-rate-limiter.server";
 import type { ManagedSendRateLimiter } from "./send-rate-limiter";
 
 export * from "./send-rate-limiter";
@@ -18,9 +18,10 @@ export { InProcessSendRateLimiter } from "./in-process.server";
 export {
   closeRedisClient,
   createSendRateRedisClient,
+  createUpstashScriptRedis,
   ioredisScriptRedis,
   scriptForStockRedis,
-} from "./ioredis-adapter.server";
+} from "~/lib/rate-limit-store/index.server";
 export {
   DEFAULT_SEND_RATE_PREFIX,
   DEFAULT_STORE_TIMEOUT_MS,
@@ -38,18 +39,6 @@ export interface SendRateLimiterDeps {
   prefix?: string;
   timeoutMs?: number;
   unavailableBackoffMs?: number;
-}
-
-/** An Upstash REST client whose requests are bounded in time and retried at most once. */
-export function createUpstashScriptRedis(url: string, token: string, timeoutMs: number = DEFAULT_STORE_TIMEOUT_MS): ScriptRedis {
-  return new UpstashRedis({
-    url,
-    token,
-    retry: { retries: 1, backoff: () => 100 },
-    // A function, so each request gets a fresh deadline and an abort surfaces as an error.
-    signal: () => AbortSignal.timeout(timeoutMs),
-    enableTelemetry: false,
-  });
 }
 
 export function createSendRateLimiter(env: SendRateLimiterEnv, deps: SendRateLimiterDeps): ManagedSendRateLimiter {

@@ -10,15 +10,9 @@ import {
   type SendRateKey,
   type SendRateLimiterStorage,
 } from "./send-rate-limiter";
+import type { ScriptRedis } from "~/lib/rate-limit-store/index.server";
 
-/**
- * The two calls @upstash/ratelimit's core path makes (dist/index.mjs `safeEval`): `evalsha`, and
- * `eval` when the error text contains NOSCRIPT. Results are the script's reply as Redis gives it.
- */
-export interface ScriptRedis {
-  evalsha(sha: string, keys: string[], args: unknown[]): Promise<unknown>;
-  eval(script: string, keys: string[], args: unknown[]): Promise<unknown>;
-}
+export type { ScriptRedis };
 
 type RatelimitRedis = ConstructorParameters<typeof Ratelimit>[0]["redis"];
 

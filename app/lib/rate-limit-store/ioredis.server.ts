@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Logger } from "~/logger.server";
-import type { ScriptRedis } from "./redis-send-rate-limiter.server";
+import type { ScriptRedis } from "./script-redis.server";
 
 type ScriptArg = string | number;
 
