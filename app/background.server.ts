@@ -2,6 +2,7 @@
 // presets and, without Inngest keys, the in-process scheduler that drains due touches.
 import { closeDatabase } from "~/db.server";
 import { seedPresets } from "~/domain/campaigns.server";
+import { inngestMode, type Env } from "~/env.server";
 import { startScheduler, type Scheduler } from "~/engine/scheduler.server";
 import { startHostEventWorkerForProcess, stopHostEventWorkerForProcess } from "~/hosts/ingest-runtime.server";
 import { logger } from "~/logger.server";
@@ -10,8 +11,13 @@ import { closeServices, getServices } from "~/services.server";
 let scheduler: Scheduler | undefined;
 let started = false;
 
-export function usesInngestCloud(env: { INNGEST_SIGNING_KEY?: string; INNGEST_EVENT_KEY?: string; INNGEST_DEV?: string }): boolean {
-  return Boolean(env.INNGEST_SIGNING_KEY || env.INNGEST_EVENT_KEY || env.INNGEST_DEV);
+/**
+ * Inngest (cloud, or a local dev server) runs the scheduled work instead of this process. Follows
+ * the parsed INNGEST_DEV, as the Inngest client does (inngest/client.ts): INNGEST_DEV=0 with no
+ * keys is the in-process scheduler.
+ */
+export function usesInngestCloud(env: Pick<Env, "INNGEST_DEV" | "INNGEST_EVENT_KEY" | "INNGEST_SIGNING_KEY">): boolean {
+  return inngestMode(env) !== "off";
 }
 
 export async function startBackground(): Promise<void> {
@@ -21,7 +27,7 @@ export async function startBackground(): Promise<void> {
   const seeded = await seedPresets(services.database.prisma);
   logger.info(seeded, "presets seeded");
   if (usesInngestCloud(services.env)) {
-    logger.info("scheduling through Inngest (cron every minute at /api/inngest)");
+    logger.info({ inngest: inngestMode(services.env) }, "scheduling through Inngest (cron every minute at /api/inngest)");
   } else {
     scheduler = startScheduler(services.processor, { intervalMs: services.env.SCHEDULER_INTERVAL_MS, logger });
     logger.info({ intervalMs: services.env.SCHEDULER_INTERVAL_MS }, "in-process scheduler started");

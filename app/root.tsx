@@ -18,6 +18,9 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><text y='13' font-size='13'>★</text></svg>" },
 ];
 
+// An error page for a thrown 401 (the sandbox's Basic auth) keeps its challenge.
+export { keepAuthChallenge as headers } from "~/lib/auth-challenge";
+
 export function Layout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en">

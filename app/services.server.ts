@@ -5,11 +5,12 @@ import { getEnv, type Env } from "~/env.server";
 import type { DomainDeps } from "~/domain/types";
 import { type ProcessorDeps } from "~/engine/processor.server";
 import { createSendRateLimiter } from "~/engine/rate-limit/index.server";
-import { createTransports, withRetries } from "~/engine/transports/index.server";
+import { createOutboxTransports, createTransports, withRetries } from "~/engine/transports/index.server";
 import { systemClock, type Clock } from "~/lib/clock.server";
 import { loadSecrets, type Secrets } from "~/lib/secrets.server";
-import { loadHostManifests } from "~/hosts/manifest.server";
+import { loadHostManifests, manifestCredentialEnv } from "~/hosts/manifest.server";
 import { createHostRegistry, type HostRegistry } from "~/hosts/registry.server";
+import { SANDBOX_HOST } from "~/hosts/sandbox/platform.server";
 import { createLinkBuilder } from "~/links/tokens.server";
 import { logger } from "~/logger.server";
 
@@ -28,6 +29,7 @@ export interface Services {
 export function createServices(env: Env, database: Database, clock: Clock = systemClock): Services {
   const secrets = loadSecrets(env);
   const transports = createTransports(env, { db: database.prisma, logger, clock });
+  const outbox = createOutboxTransports(env, { db: database.prisma, logger, clock });
   const limiter = createSendRateLimiter(env, { logger, clock });
   const processor: ProcessorDeps = {
     db: database.prisma,
@@ -37,14 +39,17 @@ export function createServices(env: Env, database: Database, clock: Clock = syst
     // Provider 429/5xx are retried with backoff a bounded number of times, then the touch fails.
     email: withRetries(transports.email),
     sms: withRetries(transports.sms),
+    // The sandbox's pretend businesses never reach a real provider, whatever is configured.
+    hostTransports: { [SANDBOX_HOST]: { email: withRetries(outbox.email), sms: withRetries(outbox.sms) } },
     limiter,
     links: createLinkBuilder(env.APP_URL, secrets.linkSecret),
     emailFrom: env.EMAIL_FROM,
     appUrl: env.APP_URL,
   };
+  const manifests = loadHostManifests(env.EXTENSIONS_DIR);
   const hosts = createHostRegistry({
-    manifests: loadHostManifests(),
-    env,
+    manifests,
+    env: { ...env, ...manifestCredentialEnv(manifests) },
     builtinCredentials: env.SANDBOX_HOST ? { sandbox: secrets.sandbox } : {},
     clock,
   });

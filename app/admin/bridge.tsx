@@ -5,6 +5,7 @@ import { useEffect, useLayoutEffect, useState } from "react";
 import {
   createSessionTokenSource,
   installAuthenticatedFetch,
+  installCsrfFetch,
   reauthenticatedUrl,
   type BridgeWindow,
 } from "./session-token";
@@ -24,11 +25,19 @@ export function useFrameState(): FrameState {
   return state;
 }
 
+/** The standalone admin: every mutation carries the session's CSRF token. */
+export function useCsrfFetch(csrfToken: string | null): void {
+  useIsomorphicLayoutEffect(() => {
+    if (!csrfToken) return;
+    return installCsrfFetch(window, csrfToken);
+  }, [csrfToken]);
+}
+
 /** Installs the authenticated fetch while the page is inside the host admin's frame. */
-export function useSessionTokenBridge(adminOrigin: string): void {
+export function useSessionTokenBridge(adminOrigin: string | null): void {
   useIsomorphicLayoutEffect(() => {
     // Checked here rather than through useFrameState, so the patch is in place on the first pass.
-    if (window.parent === window) return;
+    if (!adminOrigin || window.parent === window) return;
     const source = createSessionTokenSource({ win: window as unknown as BridgeWindow, adminOrigin });
     const uninstall = installAuthenticatedFetch(window, source);
     return () => {

@@ -13,6 +13,7 @@ const SKIP_REASONS: Record<string, string> = {
   no_contact: "no email or phone",
   no_review_request: "job marked “no review request”",
   not_completed: "job not completed",
+  stale_completion: "completed over 30 days before Kudos heard of it",
   business_uninstalled: "Kudos was uninstalled",
 };
 

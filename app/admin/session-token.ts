@@ -178,3 +178,34 @@ export function reauthenticatedUrl(href: string, token: string): string {
   url.searchParams.set("id_token", token);
   return url.toString();
 }
+
+/**
+ * The standalone admin's counterpart: adds the session's CSRF token (X-Kudos-CSRF) to every
+ * mutation of /app (form posts and fetchers all go through fetch). Returns the undo.
+ */
+export function installCsrfFetch(win: FetchWindow, csrfToken: string): () => void {
+  const original = win.fetch;
+  const patched: typeof fetch = async (input, init) => {
+    const raw = input instanceof Request ? input.url : String(input);
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    let url: URL;
+    try {
+      url = new URL(raw, win.location.href);
+    } catch {
+      return original.call(globalThis, input, init);
+    }
+    if (method === "GET" || method === "HEAD" || !isAdminRequest(url, win.location.origin)) return original.call(globalThis, input, init);
+    if (input instanceof Request) {
+      const request = new Request(input, init);
+      request.headers.set("X-Kudos-CSRF", csrfToken);
+      return original.call(globalThis, request);
+    }
+    const headers = new Headers(init?.headers);
+    headers.set("X-Kudos-CSRF", csrfToken);
+    return original.call(globalThis, input, { ...init, headers });
+  };
+  win.fetch = patched;
+  return () => {
+    if (win.fetch === patched) win.fetch = original;
+  };
+}

@@ -51,11 +51,11 @@ export const commands: Record<string, Command> = {
   },
   tick: {
     summary: "run one drain of due touches as of a time, refresh the analytics rollup, print a JSON summary",
-    usage: "kudos tick [--now <ISO time>] [--limit N]",
+    usage: "kudos tick [--now <ISO time, or a duration from now like +1d, +36h, -90m>] [--limit N]",
     options: { now: { type: "string" }, limit: { type: "string" } },
     async run({ env, databaseUrl, values, out }) {
-      const now = values.now === undefined ? new Date() : new Date(String(values.now));
-      if (Number.isNaN(now.getTime())) throw new UsageError("--now must be an ISO time like 2026-11-21T15:00:00Z");
+      const now = values.now === undefined ? new Date() : parseNow(String(values.now), new Date());
+      if (!now) throw new UsageError("--now must be an ISO time like 2026-11-21T15:00:00Z or a signed duration from now like +1d, +36h or -90m");
       const limit = values.limit === undefined ? undefined : Number(values.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError("--limit must be a positive whole number");
       const { createDatabase } = await import("~/db.server");
@@ -85,10 +85,10 @@ export const commands: Record<string, Command> = {
     usage: "kudos outbox [--json] [--limit N] [--business <id>]",
     options: { json: { type: "boolean" }, limit: { type: "string" }, business: { type: "string" } },
     async run({ databaseUrl, values, out }) {
-      const limit = values.limit === undefined ? 20 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError("--limit must be a whole number from 1 to 1000");
       const { createDatabase } = await import("~/db.server");
-      const { listOutbox } = await import("~/engine/transports/index.server");
+      const { listOutbox, OUTBOX_LIST_LIMIT } = await import("~/engine/transports/index.server");
+      const limit = values.limit === undefined ? 20 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > OUTBOX_LIST_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${OUTBOX_LIST_LIMIT}`);
       const db = createDatabase(databaseUrl, 2);
       try {
         const messages = await listOutbox(db.prisma, { limit, businessId: typeof values.business === "string" ? values.business : undefined });
@@ -121,6 +121,29 @@ export const commands: Record<string, Command> = {
     },
   },
 };
+
+const DURATION_UNIT_MS = { w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 } as const;
+
+/**
+ * `--now`: an ISO time, or a signed duration from `current` (`+1d`, `+36h`, `-1d12h`), so examples
+ * and scripts stay valid as the calendar moves on. Units: w, d, h, m (minutes), s. Null if neither.
+ */
+export function parseNow(value: string, current: Date): Date | null {
+  const text = value.trim();
+  const relative = /^([+-])((?:\d+[wdhms])+)$/.exec(text);
+  if (relative) {
+    let ms = 0;
+    for (const [, amount, unit] of relative[2]!.matchAll(/(\d+)([wdhms])/g)) {
+      ms += Number(amount) * DURATION_UNIT_MS[unit as keyof typeof DURATION_UNIT_MS];
+    }
+    const at = new Date(current.getTime() + (relative[1] === "-" ? -ms : ms));
+    return Number.isNaN(at.getTime()) ? null : at;
+  }
+  // ISO dates only: Date also reads "1" (as 2001) and other forms that are typos of a duration.
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return null;
+  const at = new Date(text);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
 
 /** A command's own argument check failed: print usage, exit 2. */
 export class UsageError extends Error {}

@@ -1,4 +1,6 @@
 import { runCli } from "./kudos";
 
-const code = await runCli(process.argv.slice(2));
-process.exit(code);
+// Set the exit code and let the process end on its own once stdout and stderr have drained:
+// process.exit() here dropped whatever a pipe had not taken yet (everything past its 64 KiB
+// buffer, as in `kudos outbox --json | jq`). Commands close what they open, so nothing holds it.
+process.exitCode = await runCli(process.argv.slice(2));

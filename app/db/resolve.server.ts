@@ -4,7 +4,12 @@ import path from "node:path";
 import pg from "pg";
 import type { Env } from "~/env.server";
 import type { Logger } from "~/logger.server";
-import { ensureDatabase, startEmbeddedPostgres } from "./embedded-postgres.server";
+import {
+  ensureDatabase,
+  prepareEmbeddedPostgres,
+  startEmbeddedPostgres,
+  type EmbeddedPostgresPlacement,
+} from "./embedded-postgres.server";
 
 export interface ResolvedDatabase {
   url: string;
@@ -28,11 +33,27 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-export async function resolveDatabase(env: Env, log: Logger): Promise<ResolvedDatabase> {
+/** `placement`: where the embedded server's binaries and data go when run as root (see there). */
+export async function resolveDatabase(
+  env: Env,
+  log: Logger,
+  placement: EmbeddedPostgresPlacement = {},
+): Promise<ResolvedDatabase> {
   if (env.DATABASE_URL) {
     return { url: env.DATABASE_URL, embedded: false, stop: async () => {} };
   }
-  const dataDir = path.resolve(env.DATA_DIR, "postgres");
+  const layout = await prepareEmbeddedPostgres({ ...placement, dataDir: path.resolve(env.DATA_DIR, "postgres") });
+  const { dataDir } = layout;
+  if (layout.relocated.length) {
+    const where = [
+      layout.relocated.includes("data") ? `data in ${dataDir}` : "",
+      layout.relocated.includes("binaries") ? `binaries in ${layout.binariesDir}` : "",
+    ].filter(Boolean);
+    log.info(
+      { dataDir, requestedDataDir: layout.requestedDataDir, binariesDir: layout.binariesDir },
+      `embedded PostgreSQL runs as the postgres user, who cannot reach this checkout: ${where.join(", ")}`,
+    );
+  }
   const port = env.EMBEDDED_POSTGRES_PORT;
   const serverUrl = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
   // A second process (the CLI next to a running server) shares the running embedded server.
@@ -48,6 +69,7 @@ export async function resolveDatabase(env: Env, log: Logger): Promise<ResolvedDa
   const started = Date.now();
   const server = await startEmbeddedPostgres({
     dataDir,
+    layout,
     port,
     onLog: (m) => log.debug({ postgres: m }, "embedded postgres"),
   });

@@ -9,7 +9,10 @@ import type { DomainDeps } from "./types";
 export interface InstallInput {
   host: string;
   externalAccountId: string;
-  name: string;
+  /** The account's name as the host gave it; a reinstall without one keeps the stored name. */
+  name?: string | null;
+  /** The name a first install uses when the host gave none. */
+  fallbackName?: string;
   timezone?: string | null;
 }
 
@@ -40,16 +43,17 @@ export async function installBusiness(
     if (existing) {
       const business = await tx.business.update({
         where: { id: existing.id },
-        data: { status: "installed", installedAt: existing.status === "installed" ? existing.installedAt : now, uninstalledAt: null, name: input.name || existing.name },
+        data: { status: "installed", installedAt: existing.status === "installed" ? existing.installedAt : now, uninstalledAt: null, name: input.name?.trim() || existing.name },
       });
       return { business, firstInstall: false, campaignId: null };
     }
+    const name = input.name?.trim() || input.fallbackName || `${input.host} account ${input.externalAccountId}`;
     const business = await tx.business.create({
       data: {
         host: input.host,
         externalAccountId: input.externalAccountId,
-        name: input.name,
-        senderName: input.name,
+        name,
+        senderName: name,
         ...(timezone ? { timezone } : {}),
         installedAt: now,
       },

@@ -41,7 +41,15 @@ export type SkipReason =
   | "no_contact"
   | "no_review_request"
   | "not_completed"
+  | "stale_completion"
   | "business_uninstalled";
+
+/**
+ * A job reported more than this long after it was completed is not asked about (unless a
+ * merchant enrolls it by hand): a host that sends an update for every edit (Jobber's JOB_UPDATE)
+ * would otherwise turn an edit of a job closed months ago into a review request for it.
+ */
+export const MAX_COMPLETION_AGE_DAYS = 30;
 
 export type EnrollResult =
   | { outcome: "enrolled"; enrollmentId: string; campaignId: string; replaced: string[] }
@@ -220,6 +228,9 @@ async function attemptEnroll(
     if (job.business.status !== "installed") return { outcome: "skipped", reason: "business_uninstalled" };
     if (!COMPLETED_STATUSES.has(job.status) || !job.completedAt) return { outcome: "skipped", reason: "not_completed" };
     if (job.noReviewRequest && !opts.manual) return { outcome: "skipped", reason: "no_review_request" };
+    if (!opts.manual && now.getTime() - job.completedAt.getTime() > MAX_COMPLETION_AGE_DAYS * DAY_MS) {
+      return { outcome: "skipped", reason: "stale_completion" };
+    }
 
     // Serialise enrollments of one person (any of their contact points), so two jobs completed
     // at once cannot both pass the cooldown check or both become the active enrollment.

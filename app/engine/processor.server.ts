@@ -28,7 +28,7 @@ import {
   type SendIntent,
   type TouchOutcome,
 } from "./sql/outcomes.sql";
-import { batchIdempotencyKey, emailIdempotencyKey, formatFromAddress, RESEND_BATCH_LIMIT } from "./transports/index.server";
+import { batchIdempotencyKey, emailIdempotencyKey, formatFromAddress, RESEND_BATCH_LIMIT, type Transports } from "./transports/index.server";
 import type { EmailTransport, OutgoingEmail, OutgoingSms, SendResult, SmsTransport } from "./transports/types";
 
 export interface ProcessorDeps {
@@ -38,6 +38,11 @@ export interface ProcessorDeps {
   logger: Logger;
   email: EmailTransport;
   sms: SmsTransport;
+  /**
+   * Transports used instead of email and sms for the businesses of these hosts (business.host):
+   * the sandbox's pretend businesses always go to the outbox, whatever providers are configured.
+   */
+  hostTransports?: Readonly<Record<string, Transports>>;
   limiter: SendRateLimiter;
   links: LinkBuilder;
   /** Sending address, e.g. reviews@mail.kudos.app; the business name is the display name. */
@@ -114,7 +119,8 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
   const leaseToken = randomUUID();
   const summary = empty();
 
-  const claimed = await claimDueTouches(pool, { now: clock.now(), limit: batchSize, leaseMs, leaseToken });
+  const claimedAt = clock.now();
+  const claimed = await claimDueTouches(pool, { now: claimedAt, limit: batchSize, leaseMs, leaseToken });
   summary.claimed = claimed.length;
   if (claimed.length === 0) return summary;
 
@@ -124,6 +130,8 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
   const deferrals: { enrollmentId: string; dueAt: Date }[] = [];
   const finished: string[] = [];
   const prepared: Prepared[] = [];
+  const transportsFor = (ctx: TouchContext): Transports => deps.hostTransports?.[ctx.business.host] ?? deps;
+  const emailTransportOf = (p: Prepared) => transportsFor(p.ctx).email;
 
   const outcome = (ctx: TouchContext, channel: "email" | "sms", o: Partial<TouchOutcome> & Pick<TouchOutcome, "outcome">): TouchOutcome => ({
     enrollmentId: ctx.enrollmentId,
@@ -145,6 +153,7 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
         return;
       }
       const channel = ctx.touch.channel;
+      const transports = transportsFor(ctx);
       // 1. Quiet hours in the recipient's local time: defer, never fail.
       const locale = resolveRecipientLocale(ctx.customer, ctx.business.timezone);
       const allowedAt = nextAllowedTime(now, locale, {
@@ -195,7 +204,7 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
           channel,
           recipient: address,
           replayBatchKey: ctx.logBatchKey,
-          intent: { ...base, subject: null, body: "", segments: null, provider: deps.email.provider, batchKey: null, batchIndex: null, request: null },
+          intent: { ...base, subject: null, body: "", segments: null, provider: transports.email.provider, batchKey: null, batchIndex: null, request: null },
         });
         return;
       }
@@ -217,7 +226,7 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
             headers: rendered.headers,
             tags: { enrollment_id: ctx.enrollmentId, touch: String(ctx.position), business_id: ctx.business.id },
           },
-          intent: { ...base, subject: rendered.subject, body: rendered.text, segments: null, provider: deps.email.provider, batchKey: null, batchIndex: null, request: null },
+          intent: { ...base, subject: rendered.subject, body: rendered.text, segments: null, provider: transports.email.provider, batchKey: null, batchIndex: null, request: null },
         });
       } else {
         const rendered = renderSms({ body: ctx.touch.body }, context, { firstToNumber: !ctx.smsBefore });
@@ -233,8 +242,9 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
             // Identifies the touch even if Twilio calls back before the outcome is recorded.
             statusCallbackUrl: `${deps.appUrl}/webhooks/twilio/status?e=${ctx.enrollmentId}&p=${ctx.position}`,
             segments: rendered.segments,
+            tags: { enrollment_id: ctx.enrollmentId, touch: String(ctx.position), business_id: ctx.business.id },
           },
-          intent: { ...base, subject: null, body: rendered.body, segments: rendered.segments, provider: deps.sms.provider, batchKey: null, batchIndex: null, request: null },
+          intent: { ...base, subject: null, body: rendered.body, segments: rendered.segments, provider: transports.sms.provider, batchKey: null, batchIndex: null, request: null },
         });
       }
     }),
@@ -244,7 +254,7 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
   // recorded with the intent, before it is made, so a crash after the provider accepted it is
   // recovered by re-sending the very same request, which the provider answers from its
   // idempotency cache instead of sending again.
-  const planned = chunkEmails(prepared.filter((p) => p.email));
+  const planned = chunkEmails(prepared.filter((p) => p.email), emailTransportOf);
   for (const chunk of planned) {
     const batchKey = requestKey(chunk.map((p) => p.email!));
     chunk.forEach((p, batchIndex) => Object.assign(p.intent, { batchKey, batchIndex, request: JSON.stringify(p.email) }));
@@ -260,11 +270,11 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
   let chunks = planned;
   if (fresh.length !== planned.reduce((n, c) => n + c.length, 0)) {
     // A stop took some of a planned request's members: regroup the rest and record that first.
-    chunks = chunkEmails(fresh);
+    chunks = chunkEmails(fresh, emailTransportOf);
     await recordBatches(pool, batchRecords(chunks));
   }
   for (const chunk of chunks) {
-    const res = await deps.email.sendBatch(chunk.map((p) => p.email!));
+    const res = await emailTransportOf(chunk[0]!).sendBatch(chunk.map((p) => p.email!));
     chunk.forEach((p, i) => results.set(p.ctx.enrollmentId, res[i] ?? { ok: false, retryable: false, error: "no result from transport" }));
   }
   const replays = toSend.filter((p) => p.replayBatchKey);
@@ -273,7 +283,8 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
     for (const [batchKey, members] of stored) {
       const chunk = members.map((m) => m.request as OutgoingEmail);
       if (requestKey(chunk) !== batchKey) logger.error({ batchKey }, "stored email request does not reproduce its key");
-      const res = await deps.email.sendBatch(chunk);
+      // A stored request went through one transport (chunkEmails): the one of its touches.
+      const res = await emailTransportOf(replays.find((p) => p.replayBatchKey === batchKey)!).sendBatch(chunk);
       members.forEach((m, i) => {
         if (replays.some((p) => p.ctx.enrollmentId === m.enrollmentId)) {
           results.set(m.enrollmentId, res[i] ?? { ok: false, retryable: false, error: "no result from transport" });
@@ -286,16 +297,21 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
   }
   const texts = toSend.filter((p) => p.sms);
   const concurrency = opts.smsConcurrency ?? 8;
-  for (let i = 0; i < texts.length; i += concurrency) {
+  // Twilio has no idempotency key: a text started after our lease ran out could go out twice (the
+  // touch may be claimed again meanwhile). No text is started once half the lease is gone; the
+  // rest stay "sending", unsent, and go out once from whoever claims them after the lease.
+  const textsUntil = claimedAt.getTime() + leaseMs / 2;
+  for (let i = 0; i < texts.length && clock.now().getTime() < textsUntil; i += concurrency) {
     await Promise.all(
-      texts.slice(i, i + concurrency).map(async (p) => results.set(p.ctx.enrollmentId, await deps.sms.send(p.sms!))),
+      texts.slice(i, i + concurrency).map(async (p) => results.set(p.ctx.enrollmentId, await transportsFor(p.ctx).sms.send(p.sms!))),
     );
   }
 
   const optedOutNumbers: { businessId: string; phone: string }[] = [];
   for (const p of toSend) {
-    const r = results.get(p.ctx.enrollmentId)!;
-    const provider = p.channel === "email" ? deps.email.provider : deps.sms.provider;
+    const r = results.get(p.ctx.enrollmentId);
+    if (!r) continue; // a text not started in time (above)
+    const provider = p.channel === "email" ? transportsFor(p.ctx).email.provider : transportsFor(p.ctx).sms.provider;
     if (r.ok) {
       outcomes.push(outcome(p.ctx, p.channel, { outcome: "sent", provider, providerMessageId: r.providerMessageId }));
     } else {
@@ -321,9 +337,18 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
   return summary;
 }
 
-function chunkEmails(emails: Prepared[]): Prepared[][] {
+/** Provider requests of up to 100, each through one transport: a request never mixes providers. */
+function chunkEmails(emails: Prepared[], transportOf: (p: Prepared) => EmailTransport): Prepared[][] {
+  const byTransport = new Map<EmailTransport, Prepared[]>();
+  for (const p of emails) {
+    const group = byTransport.get(transportOf(p));
+    if (group) group.push(p);
+    else byTransport.set(transportOf(p), [p]);
+  }
   const chunks: Prepared[][] = [];
-  for (let i = 0; i < emails.length; i += RESEND_BATCH_LIMIT) chunks.push(emails.slice(i, i + RESEND_BATCH_LIMIT));
+  for (const group of byTransport.values()) {
+    for (let i = 0; i < group.length; i += RESEND_BATCH_LIMIT) chunks.push(group.slice(i, i + RESEND_BATCH_LIMIT));
+  }
   return chunks;
 }
 

@@ -59,6 +59,29 @@ function intersect(bounds: readonly Bound[]): SendWindow {
   return { startMinute, endMinute, rule: [...new Set(names)].join(" + ") };
 }
 
+function regionList(regions: string | null | readonly string[]): readonly string[] {
+  return regions === null ? [] : typeof regions === "string" ? [regions] : regions;
+}
+
+function legalBounds(regions: string | null | readonly string[]): Bound[] {
+  const list = regionList(regions);
+  return SEND_WINDOW_RULES.filter((r) => r.enabled && (r.appliesTo === "*" || list.includes(r.appliesTo))).map(
+    (r) => ({ startMinute: r.startMinute, endMinute: r.endMinute, name: r.citation }),
+  );
+}
+
+/**
+ * The legal window alone: every enabled rule for all recipients and for each of the given regions
+ * (the federal 08:00-21:00 and any stricter state window), whatever the business chose.
+ */
+export function legalWindow(regions: string | null | readonly string[]): SendWindow {
+  const window = intersect(legalBounds(regions));
+  if (window.startMinute >= window.endMinute) {
+    throw new Error(`Send-window rules leave no time to send (${window.rule}): fix data/send-window-rules.ts`);
+  }
+  return window;
+}
+
 /**
  * The business window intersected with every enabled rule for all recipients and for each of the
  * given regions. The law wins over the business: when the business window is invalid or lies
@@ -68,21 +91,15 @@ export function effectiveWindow(
   policy: QuietHoursPolicy,
   regions: string | null | readonly string[],
 ): SendWindow {
-  const regionList = regions === null ? [] : typeof regions === "string" ? [regions] : regions;
-  const legal: Bound[] = SEND_WINDOW_RULES.filter(
-    (r) => r.enabled && (r.appliesTo === "*" || regionList.includes(r.appliesTo)),
-  ).map((r) => ({ startMinute: r.startMinute, endMinute: r.endMinute, name: r.citation }));
-  const legalWindow = intersect(legal);
-  if (legalWindow.startMinute >= legalWindow.endMinute) {
-    throw new Error(`Send-window rules leave no time to send (${legalWindow.rule}): fix data/send-window-rules.ts`);
-  }
+  const legal = legalBounds(regions);
+  const legalOnly = legalWindow(regions);
   if (!isValidWindow(policy)) {
-    return { ...legalWindow, rule: `${legalWindow.rule} (business window invalid, ignored)` };
+    return { ...legalOnly, rule: `${legalOnly.rule} (business window invalid, ignored)` };
   }
   // Business first: when it coincides with a legal edge, the business's own choice is named.
   const combined = intersect([{ ...policy, name: BUSINESS_RULE }, ...legal]);
   if (combined.startMinute >= combined.endMinute) {
-    return { ...legalWindow, rule: `${legalWindow.rule} (business window outside it, ignored)` };
+    return { ...legalOnly, rule: `${legalOnly.rule} (business window outside it, ignored)` };
   }
   return combined;
 }
@@ -142,23 +159,62 @@ export function nextAllowedInZone(at: Date, timezone: string, window: { startMin
   throw new Error(`No window start found after ${at.toISOString()} in ${timezone}`);
 }
 
+/** Every zone the recipient may be in, main zone first, each once. */
+export function candidateZones(locale: RecipientLocale): string[] {
+  const names = [locale.timezone, ...(locale.otherTimezones ?? [])].map((z) => canonicalTimezone(z) ?? z);
+  return [...new Set(names)];
+}
+
 /**
- * When a touch due at `at` may be sent to this recipient: `at` itself (the same object) when
- * allowed, else the first minute inside the effective window in the recipient's zone and in every
- * other zone they may be in. If those zones share no common window (only possible with a very
- * narrow business window), the primary zone alone decides.
+ * How far ahead a common window is looked for. Windows recur daily, so a common minute, if there is
+ * one, comes within a day plus a daylight-saving shift; two days leave room for both.
  */
-export function nextAllowedTime(at: Date, locale: RecipientLocale, policy: QuietHoursPolicy): Date {
-  const window = effectiveWindow(policy, locale.ruleRegions ?? locale.region);
-  const primary = canonicalTimezone(locale.timezone) ?? locale.timezone;
-  const zones = [...new Set([primary, ...(locale.otherTimezones ?? [])])];
+const COMMON_WINDOW_HORIZON_MS = 2 * DAY_MS;
+
+/**
+ * The earliest instant from `at` on (`at` itself when allowed) that lies inside `window` in every
+ * zone, or null when there is none within the horizon. Each round moves to the latest next window
+ * start across zones; a zone's next start is its earliest allowed instant (bar the second pass of
+ * a repeated hour), so the rounds do not skip a common minute. Only an instant every zone accepted
+ * is returned.
+ */
+function earliestCommonInstant(at: Date, zones: readonly string[], window: { startMinute: number; endMinute: number }): Date | null {
+  const limit = at.getTime() + COMMON_WINDOW_HORIZON_MS;
+  // Each round lands on a different window start, and each zone has at most 4 in the horizon.
+  const maxRounds = 4 * zones.length + 4;
   let t = at;
-  // Each round moves to the latest next-window-start across zones; a common window is found
-  // within a few rounds, so the bound only stops the search when there is none.
-  for (let round = 0; round < 4 * zones.length + 2; round++) {
+  for (let round = 0; round <= maxRounds; round++) {
     const next = Math.max(...zones.map((z) => nextAllowedInZone(t, z, window).getTime()));
     if (next === t.getTime()) return t;
+    if (next > limit) return null;
     t = new Date(next);
   }
-  return nextAllowedInZone(at, primary, window);
+  return null;
+}
+
+/**
+ * When a touch due at `at` may be sent to this recipient: `at` itself (the same object) when
+ * allowed, else the first minute that is inside the window in EVERY zone the recipient may be in:
+ *
+ * 1. the effective window (the business's window within the legal one);
+ * 2. if the zones share no minute of it (a business window narrower than the zones' spread, e.g.
+ *    08:00-09:00 for Eastern and Central), the legal window alone: the law still holds everywhere,
+ *    the business's preference gives way;
+ * 3. if even the legal windows share no minute (impossible for US and Canadian zones, which all
+ *    lie within 11.5 hours of each other; only a far-away customer zone next to a North American
+ *    number and address), a re-check one day later. That instant is not a send time: the caller
+ *    defers to it and asks again, so nothing is ever sent outside the legal window in any zone.
+ */
+export function nextAllowedTime(at: Date, locale: RecipientLocale, policy: QuietHoursPolicy): Date {
+  const regions = locale.ruleRegions ?? locale.region;
+  const zones = candidateZones(locale);
+  const window = effectiveWindow(policy, regions);
+  const inWindow = earliestCommonInstant(at, zones, window);
+  if (inWindow) return inWindow;
+  const legal = legalWindow(regions);
+  if (legal.startMinute !== window.startMinute || legal.endMinute !== window.endMinute) {
+    const inLegal = earliestCommonInstant(at, zones, legal);
+    if (inLegal) return inLegal;
+  }
+  return new Date(at.getTime() + DAY_MS);
 }

@@ -6,9 +6,12 @@ import { REGION_ALIASES, REGIONS, type RegionCountry } from "./data/regions";
 export type TimezoneSource = "customer" | "phone" | "region" | "business";
 
 export interface RecipientLocale {
-  /** The IANA zone the recipient most likely is in. */
+  /** The main zone: the customer's own, else the phone's, else the address region's. */
   timezone: string;
-  /** Further zones the recipient may be in (an area code or state spanning zones): quiet hours must hold in each. */
+  /**
+   * Every further zone the recipient may be in (the phone's and the address's zones, states and
+   * area codes spanning zones): quiet hours must hold in each of them too.
+   */
   otherTimezones?: readonly string[];
   timezoneSource: TimezoneSource;
   /** The customer's region (state/province code) when known, else the phone's area-code region. */
@@ -156,35 +159,52 @@ export function areaCodeOfPhone(phone: string | null | undefined, country?: stri
 }
 
 /**
- * Resolves the recipient's time zone, in order: the customer's own IANA zone (when valid), the
- * phone's area code, the address region, the business's zone. The region is the customer's
- * when known, else the area code's.
+ * Every zone the recipient may be in, without repeats: the customer's own IANA zone (when valid),
+ * every zone of the phone's area code and every zone of the address region. The first of them is
+ * the main zone (`timezone`); quiet hours must hold in each. Only when none of these is known is
+ * the business's zone used. The region is the customer's when known, else the
+ * area code's.
+ *
+ * An explicit customer zone joins the inferred ones rather than replacing them: platforms often
+ * fill it with the account's own zone or leave it stale, and Florida presumes a Florida area code
+ * belongs to a resident whatever else is on file. TCPA's safe reading is that the window must hold
+ * wherever the recipient plausibly is, so a contradicting address or number narrows the window
+ * instead of being ignored.
  */
 export function resolveRecipientLocale(customer: RecipientContact, businessTimezone: string): ResolvedRecipientLocale {
   const customerRegion = normalizeRegion(customer.region, customer.country);
   const area = areaCodeOfPhone(customer.phone, customer.country);
   const region = customerRegion ?? area?.regions[0] ?? null;
   const ruleRegions = [...new Set([customerRegion, ...(area?.regions ?? [])].filter((r): r is string => r !== null))];
-  const base = { region, ruleRegions };
+  const regionInfo = customerRegion ? REGIONS[customerRegion] : undefined;
 
   const own = canonicalTimezone(customer.timezone);
-  if (own) return { ...base, timezone: own, otherTimezones: [], timezoneSource: "customer" };
-  if (area) {
-    return { ...base, timezone: area.timezone, otherTimezones: area.otherTimezones, timezoneSource: "phone" };
+  const sources: Array<[TimezoneSource, readonly string[]]> = [
+    ["customer", own ? [own] : []],
+    ["phone", area ? [area.timezone, ...area.otherTimezones] : []],
+    ["region", regionInfo ? [regionInfo.timezone, ...(regionInfo.otherTimezones ?? [])] : []],
+  ];
+  const zones: string[] = [];
+  const seen = new Set<string>();
+  let timezoneSource: TimezoneSource | null = null;
+  for (const [source, names] of sources) {
+    for (const name of names) {
+      // Aliases (America/Indiana/Indianapolis, America/Indianapolis) count once.
+      const key = canonicalTimezone(name) ?? name;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      zones.push(name);
+      timezoneSource ??= source;
+    }
   }
-  const regionInfo = customerRegion ? REGIONS[customerRegion] : undefined;
-  if (regionInfo) {
+  if (timezoneSource === null) {
     return {
-      ...base,
-      timezone: regionInfo.timezone,
-      otherTimezones: regionInfo.otherTimezones ?? [],
-      timezoneSource: "region",
+      region,
+      ruleRegions,
+      timezone: canonicalTimezone(businessTimezone) ?? FALLBACK_TIMEZONE,
+      otherTimezones: [],
+      timezoneSource: "business",
     };
   }
-  return {
-    ...base,
-    timezone: canonicalTimezone(businessTimezone) ?? FALLBACK_TIMEZONE,
-    otherTimezones: [],
-    timezoneSource: "business",
-  };
+  return { region, ruleRegions, timezone: zones[0]!, otherTimezones: zones.slice(1), timezoneSource };
 }

@@ -16,6 +16,8 @@ export interface HostTokens {
 export interface InstallGrant extends HostTokens {
   accountId: string;
   accountName?: string;
+  /** The host's id of the user who authorized (Jobber: GraphQL `user { id }`), when it says. */
+  userId?: string;
   timezone?: string;
 }
 

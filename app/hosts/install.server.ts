@@ -12,6 +12,8 @@ import type { Business, PrismaClient } from "~/generated/prisma/client";
 import { installBusiness } from "~/domain/business.server";
 import type { Clock } from "~/lib/clock.server";
 import { hmacSha256Base64, timingSafeEqualStrings } from "~/lib/crypto.server";
+import { ADMIN_SESSION_COOKIE, readCookie, startAdminSession, type SessionPolicy } from "~/auth/admin-session.server";
+import { simplePage as page } from "~/lib/html-page.server";
 import type { Logger } from "~/logger.server";
 import { HostApiError, type InstallGrant } from "./connector";
 import { storeHostTokens } from "./credentials.server";
@@ -103,6 +105,8 @@ export interface InstallDeps {
   appUrl: string;
   linkSecret: string;
   encryptionKey: Buffer;
+  /** Standalone hosts: the install signs the merchant in to the admin (auth/admin-session.server.ts). */
+  sessions: SessionPolicy;
   /**
    * Host-specific follow-up (the sandbox fills in its demo settings) returning where the merchant
    * goes next; null for the default confirmation page.
@@ -120,17 +124,6 @@ function installCookie(deps: InstallDeps, host: string, nonce: string, maxAge: n
   return `${INSTALL_COOKIE}=${nonce}; Path=${cookiePath(host)}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }
 
-function readCookie(request: Request, name: string): string | null {
-  for (const part of (request.headers.get("Cookie") ?? "").split(";")) {
-    const [key, ...value] = part.trim().split("=");
-    if (key === name) return value.join("=") || null;
-  }
-  return null;
-}
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-
 /** The confirmation the merchant sees once installed (also shown by the sandbox admin shell). */
 export const INSTALLED_MESSAGE =
   "An active copy of the Standard campaign is now sending review requests for your completed jobs. You can pause it or change it any time.";
@@ -141,23 +134,6 @@ export function installedMessage(firstInstall: boolean): string {
   return firstInstall ? INSTALLED_MESSAGE : REINSTALLED_MESSAGE;
 }
 
-function page(title: string, paragraphs: string[], status: number, link?: { href: string; label: string }, headers: Record<string, string> = {}): Response {
-  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("");
-  const action = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>` : "";
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,-apple-system,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#303030}h1{font-size:1.4rem}a{color:#005bd3}</style></head>
-<body><main><h1>${escapeHtml(title)}</h1>${body}${action}</main></body></html>`;
-  return new Response(html, {
-    status,
-    headers: {
-      "Content-Type": "text/html; charset=utf-8",
-      "Cache-Control": "no-store",
-      "Referrer-Policy": "no-referrer",
-      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-      ...headers,
-    },
-  });
-}
 
 function redirectUri(deps: InstallDeps, host: string): string | null {
   const connector = deps.hosts.get(host);
@@ -237,7 +213,8 @@ export async function completeInstall(deps: InstallDeps, host: string, request: 
     {
       host,
       externalAccountId: grant.accountId,
-      name: grant.accountName?.trim() || `${connector.manifest.name} account ${grant.accountId}`,
+      name: grant.accountName ?? null,
+      fallbackName: `${connector.manifest.name} account ${grant.accountId}`,
       timezone: grant.timezone ?? null,
     },
   );
@@ -248,6 +225,23 @@ export async function completeInstall(deps: InstallDeps, host: string, request: 
   if (next) {
     return new Response(null, { status: 302, headers: { Location: next, "Cache-Control": "no-store", ...clearCookie } });
   }
+  if (connector.manifest.adminMode === "standalone") {
+    // The host does not frame apps: the merchant who installed is signed in and lands in the admin.
+    const session = await startAdminSession(
+      deps.db,
+      { businessId: business.id, hostUserId: grant.userId ?? null, previousCookie: readCookie(request, ADMIN_SESSION_COOKIE), now: deps.clock.now() },
+      deps.sessions,
+    );
+    const headers = new Headers({ Location: "/app", "Cache-Control": "no-store" });
+    headers.append("Set-Cookie", clearCookie["Set-Cookie"]);
+    headers.append("Set-Cookie", session.setCookie);
+    return new Response(null, { status: 302, headers });
+  }
+  if (connector.manifest.adminAppUrl) {
+    // The embedded admin: the page of the host's admin that frames Kudos.
+    return new Response(null, { status: 302, headers: { Location: connector.manifest.adminAppUrl, "Cache-Control": "no-store", ...clearCookie } });
+  }
+  // A host that did not say where it shows Kudos: a confirmation, and the way to its admin.
   const admin = connector.manifest.adminOrigins.find((o) => o !== "self");
   return page(
     "Kudos is installed",

@@ -13,6 +13,10 @@ export const MANIFEST_FILE = "kudos.extension.toml";
 export const HOST_PROTOCOLS = ["generic", "jobber"] as const;
 export type HostProtocol = (typeof HOST_PROTOCOLS)[number];
 
+/** How merchants reach the admin: framed by the host, or at the top level with Kudos's own sessions. */
+export const ADMIN_MODES = ["embedded", "standalone"] as const;
+export type AdminMode = (typeof ADMIN_MODES)[number];
+
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 function isSecureUrl(value: string): boolean {
@@ -36,6 +40,9 @@ const adminOrigin = z
     (v) => v === "self" || (isSecureUrl(v) && new URL(v).origin === v),
     'must be "self" or an origin like https://admin.example.com (no path, no trailing slash)',
   );
+
+/** An https URL (http for localhost) that Kudos's server calls: no Kudos-relative paths. */
+const absoluteEndpoint = z.string().refine(isSecureUrl, "must be an https URL");
 
 const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an environment variable name like JOBBER_CLIENT_ID");
 const path_ = z.string().regex(/^\/[A-Za-z0-9/_-]*$/, "must be a path starting with /");
@@ -62,7 +69,28 @@ const manifestSchema = z
         redirect_path: path_,
       })
       .strict(),
-    admin: z.object({ origins: z.array(adminOrigin).min(1, "needs at least one origin") }).strict(),
+    /** Jobber only: where its GraphQL API is (a stand-in in tests); Jobber's own when left out. */
+    api: z.object({ graphql_url: absoluteEndpoint.optional() }).strict().optional(),
+    admin: z
+      .object({
+        /** embedded: the host frames /app and issues session tokens; standalone: Kudos's own sign-in (docs/host-protocol.md §5). */
+        mode: z.enum(ADMIN_MODES, { message: `must be one of ${ADMIN_MODES.join(", ")}` }).default("embedded"),
+        origins: z.array(adminOrigin).default([]),
+        /** Embedded: the page of the host's admin that frames Kudos; an install continues there. */
+        app_url: z.string().refine(isSecureUrl, "must be an https URL").optional(),
+      })
+      .strict()
+      .superRefine((admin, ctx) => {
+        if (admin.mode === "embedded" && admin.origins.length === 0) {
+          ctx.addIssue({ code: "custom", path: ["origins"], message: "needs at least one origin (the host admin that frames Kudos)" });
+        }
+        if (admin.mode === "standalone" && admin.origins.length > 0) {
+          ctx.addIssue({ code: "custom", path: ["origins"], message: "must be empty: a standalone admin is never framed" });
+        }
+        if (admin.app_url !== undefined && (admin.mode === "standalone" || !admin.origins.includes(new URL(admin.app_url).origin))) {
+          ctx.addIssue({ code: "custom", path: ["app_url"], message: "must be a page on one of the admin origins (embedded mode only)" });
+        }
+      }),
     webhooks: z
       .object({
         subscriptions: z
@@ -73,6 +101,13 @@ const manifestSchema = z
   })
   .strict()
   .superRefine((m, ctx) => {
+    // The one callback route there is; the install cookie is scoped to /auth/hosts/<handle>.
+    if (m.oauth.redirect_path !== `/auth/hosts/${m.handle}/callback`) {
+      ctx.addIssue({ code: "custom", path: ["oauth", "redirect_path"], message: `must be /auth/hosts/${m.handle}/callback` });
+    }
+    if (m.api?.graphql_url !== undefined && m.protocol !== "jobber") {
+      ctx.addIssue({ code: "custom", path: ["api", "graphql_url"], message: 'is only read for protocol "jobber"' });
+    }
     m.webhooks.subscriptions.forEach((sub, i) => {
       if (sub.uri !== `/webhooks/hosts/${m.handle}`) {
         ctx.addIssue({
@@ -101,8 +136,13 @@ export interface HostManifest {
   protocol: HostProtocol;
   credentials: { source: "env"; clientIdEnv: string; clientSecretEnv: string } | { source: "builtin" };
   oauth: { authorizeUrl: string; tokenUrl: string; scopes: string[]; redirectPath: string };
-  /** Origins allowed to frame /app ("self" = the Kudos origin). */
+  /** Jobber: its GraphQL endpoint when not Jobber's own (`[api] graphql_url`). */
+  api?: { graphqlUrl: string };
+  adminMode: AdminMode;
+  /** Origins allowed to frame /app ("self" = the Kudos origin); none in standalone mode. */
   adminOrigins: string[];
+  /** Embedded: where in the host's admin Kudos is shown (an install continues there). */
+  adminAppUrl?: string;
   webhooks: Array<{ topics: string[]; path: string }>;
   /** Where it was read from, for error messages. */
   file: string;
@@ -152,7 +192,10 @@ export function parseHostManifest(text: string, file: string, expectedHandle?: s
       scopes: m.oauth.scopes,
       redirectPath: m.oauth.redirect_path,
     },
+    ...(m.api?.graphql_url ? { api: { graphqlUrl: m.api.graphql_url } } : {}),
+    adminMode: m.admin.mode,
     adminOrigins: m.admin.origins,
+    ...(m.admin.app_url ? { adminAppUrl: m.admin.app_url } : {}),
     webhooks: m.webhooks.subscriptions.map((s) => ({ topics: s.topics, path: s.uri })),
     file,
   };
@@ -170,4 +213,32 @@ export function loadHostManifests(dir = "extensions"): HostManifest[] {
     manifests.push(parseHostManifest(readFileSync(path.resolve(file), "utf8"), file, entry));
   }
   return manifests;
+}
+
+/**
+ * The values of the credential variables the manifests name, read from the real environment (the
+ * parsed configuration only knows the variables Kudos itself declares, so a third-party
+ * platform's ACME_CLIENT_ID would never reach the registry through it). Both halves set: the host
+ * is enabled; neither: disabled; one half, or a variable set but empty: a start-up error naming
+ * the manifest and the variable.
+ */
+export function manifestCredentialEnv(
+  manifests: readonly HostManifest[],
+  source: Record<string, string | undefined> = process.env,
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const m of manifests) {
+    if (m.credentials.source !== "env") continue;
+    const names = [m.credentials.clientIdEnv, m.credentials.clientSecretEnv];
+    const problems: string[] = [];
+    for (const name of names) if (source[name] !== undefined && source[name]!.trim() === "") problems.push(`${name}: is set but empty`);
+    const set = names.filter((name) => source[name]?.trim());
+    if (set.length === 1) {
+      const missing = names.find((name) => !set.includes(name))!;
+      problems.push(`${missing}: must be set together with ${set[0]} (both enable ${m.name}, neither disables it)`);
+    }
+    if (problems.length) throw new HostManifestError(m.file, problems.map((p) => `credentials: ${p}`));
+    if (set.length === 2) for (const name of names) values[name] = source[name]!.trim();
+  }
+  return values;
 }

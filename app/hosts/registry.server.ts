@@ -70,6 +70,7 @@ export function createHostRegistry(options: CreateHostRegistryOptions): HostRegi
         ? createJobberConnector({
             ...shared,
             graphqlVersion: options.env.JOBBER_GRAPHQL_VERSION,
+            ...(manifest.api?.graphqlUrl ? { graphqlUrl: manifest.api.graphqlUrl } : {}),
             ...(options.sleep ? { sleep: options.sleep } : {}),
           })
         : createGenericConnector({ ...shared, appUrl: options.env.APP_URL });
@@ -80,8 +81,9 @@ export function createHostRegistry(options: CreateHostRegistryOptions): HostRegi
     get: (host) => enabled.get(host)?.connector,
     list: () => [...enabled.values()].map((e) => e.connector),
     manifests: () => [...enabled.values()].map((e) => e.connector.manifest),
+    // Standalone hosts issue no session tokens: their merchants sign in with a cookie session.
     sessionKeys: () =>
-      [...enabled.values()].map(({ connector, credentials }) => ({
+      [...enabled.values()].filter(({ connector }) => connector.manifest.adminMode === "embedded").map(({ connector, credentials }) => ({
         host: connector.host,
         clientId: credentials.clientId,
         secret: credentials.clientSecret,

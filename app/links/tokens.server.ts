@@ -32,8 +32,10 @@ export function verifyLinkToken(secret: string, token: string, kind?: LinkKind):
   if (typeof token !== "string" || token.length > 200) return null;
   const [body, sig, extra] = token.split(".");
   if (!body || !sig || extra !== undefined) return null;
-  const expected = mac(secret, body);
-  const given = Buffer.from(sig, "base64url");
+  // Compared as text, not decoded: Node's base64 decoder skips padding, junk and the last
+  // character's unused bits, which would let many spellings of one MAC through.
+  const expected = Buffer.from(mac(secret, body).toString("base64url"));
+  const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   const raw = Buffer.from(body, "base64url");
   if (raw.length !== 18) return null;

@@ -1,7 +1,7 @@
 // The embedded admin's layout: authenticates the session token (every /app page and action does
 // too), lets the hosts' admin origins frame it, and wraps the pages in Polaris's Frame with the
 // app's navigation. In the browser it installs the session-token bridge (app/admin/bridge.tsx).
-import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { data, type HeadersFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import { Outlet, useLoaderData, useLocation, useNavigation, type ShouldRevalidateFunction } from "@remix-run/react";
 import {
   AppProvider,
@@ -26,7 +26,7 @@ import {
 } from "@shopify/polaris-icons";
 import enTranslations from "@shopify/polaris/locales/en.json";
 import { useCallback, useState } from "react";
-import { useFrameState, useSessionTokenBridge } from "~/admin/bridge";
+import { useCsrfFetch, useFrameState, useSessionTokenBridge } from "~/admin/bridge";
 import { AdminErrorPage, NotEmbeddedPage } from "~/admin/components/RouteError";
 import { NO_STORE } from "~/admin/http.server";
 import { outboxInUse } from "~/admin/outbox.server";
@@ -40,20 +40,36 @@ import { getServices } from "~/services.server";
  * Every /app response (documents, data requests, errors: the pages export no headers of their
  * own, so they inherit these) may be framed only by the enabled hosts' admins and is never cached.
  */
-export const headers: HeadersFunction = () => {
-  const csp = frameAncestorsHeader("/app", getServices().hosts.manifests());
+export const headers: HeadersFunction = ({ loaderHeaders }) => {
+  // The standalone admin (a cookie session) is never framed; the embedded one by its hosts only.
+  const standalone = loaderHeaders.get("X-Kudos-Admin-Mode") === "standalone";
+  const csp = standalone ? { name: "Content-Security-Policy", value: "frame-ancestors 'none'" } : frameAncestorsHeader("/app", getServices().hosts.manifests());
   return { [csp.name]: csp.value, ...NO_STORE };
 };
 
+interface LayoutData {
+  businessName: string;
+  mode: "embedded" | "standalone";
+  adminOrigin: string | null;
+  csrfToken: string | null;
+  outboxInUse: boolean;
+  topLevelDocument: boolean;
+}
+
 export async function loader({ request }: LoaderFunctionArgs) {
-  const { business, claims } = await requireAdmin(request);
-  return {
-    businessName: business.name,
-    adminOrigin: claims.adminOrigin,
-    outboxInUse: outboxInUse(getServices().env),
-    // A document load the browser says is top-level (not in a frame): the host admin is not around.
-    topLevelDocument: request.headers.get("Sec-Fetch-Dest") === "document",
-  };
+  const admin = await requireAdmin(request);
+  return data<LayoutData>(
+    {
+      businessName: admin.business.name,
+      mode: admin.mode,
+      adminOrigin: admin.adminOrigin,
+      csrfToken: admin.csrfToken,
+      outboxInUse: outboxInUse(getServices().env),
+      // A document load the browser says is top-level (not in a frame): the host admin is not around.
+      topLevelDocument: request.headers.get("Sec-Fetch-Dest") === "document",
+    },
+    { headers: { "X-Kudos-Admin-Mode": admin.mode } },
+  );
 }
 
 // The campaign editor's timeline preview posts to its action without changing anything.
@@ -100,15 +116,16 @@ function PageSkeleton() {
 }
 
 export default function AdminLayout() {
-  const { businessName, adminOrigin, outboxInUse: outbox, topLevelDocument } = useLoaderData<typeof loader>();
+  const { businessName, mode, adminOrigin, csrfToken, outboxInUse: outbox, topLevelDocument } = useLoaderData<LayoutData>();
   const frame = useFrameState();
   useSessionTokenBridge(adminOrigin);
+  useCsrfFetch(csrfToken);
   const location = useLocation();
   const navigation = useNavigation();
   const [mobileNav, setMobileNav] = useState(false);
   const toggleNav = useCallback(() => setMobileNav((v) => !v), []);
 
-  if (frame === "top" || (frame === "unknown" && topLevelDocument)) return <NotEmbeddedPage />;
+  if (mode === "embedded" && (frame === "top" || (frame === "unknown" && topLevelDocument))) return <NotEmbeddedPage />;
 
   // Another page is loading: show its skeleton rather than the old page (the data of a
   // revalidation after a save or of a search on the same page keeps the page on screen).
@@ -121,6 +138,16 @@ export default function AdminLayout() {
           <TopBar
             showNavigationToggle
             onNavigationToggle={toggleNav}
+            secondaryMenu={
+              mode === "standalone" ? (
+                // A plain form: the browser's own POST carries the Origin the sign-out checks.
+                <form method="post" action="/auth/logout" style={{ display: "flex", alignItems: "center", height: "100%", padding: "0 var(--p-space-300)" }}>
+                  <button type="submit" style={{ background: "none", border: 0, color: "var(--p-color-text-inverse)", cursor: "pointer", font: "inherit" }}>
+                    Sign out
+                  </button>
+                </form>
+              ) : undefined
+            }
             contextControl={
               <div style={{ display: "flex", alignItems: "center", height: "var(--pg-top-bar-height, 3.5rem)", padding: "0 var(--p-space-400)", color: "var(--p-color-text-inverse)" }}>
                 <Text as="span" variant="headingSm">

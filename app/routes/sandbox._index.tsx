@@ -1,6 +1,6 @@
 // The sandbox host's home: its accounts (each a pretend field-service business) and "create
 // account", which continues straight into installing Kudos (the real OAuth flow).
-import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirectDocument } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Box, Button, ButtonGroup, Card, FormLayout, InlineStack, Layout, Page, Text, TextField } from "@shopify/polaris";
@@ -9,10 +9,13 @@ import { requireSandbox } from "~/hosts/sandbox/deps.server";
 import { createAccount, listAccounts, SandboxNotFoundError, uninstallKudos } from "~/hosts/sandbox/platform.server";
 import { ValidationError } from "~/lib/errors.server";
 
+// Single-fetch data requests answered 401 keep the Basic challenge (requireSandbox).
+export { keepAuthChallenge as headers } from "~/lib/auth-challenge";
+
 export const meta: MetaFunction = () => [{ title: "Sandbox platform · Kudos" }];
 
-export async function loader() {
-  const deps = requireSandbox();
+export async function loader({ request }: LoaderFunctionArgs) {
+  const deps = requireSandbox(request);
   const accounts = await listAccounts(deps.store);
   return { accounts: accounts.map((a) => ({ id: a.id, name: a.name, timezone: a.timezone, appInstalled: a.appInstalled })) };
 }
@@ -20,7 +23,7 @@ export async function loader() {
 type ActionResult = { errors?: Record<string, string>; message?: string; tone?: "success" | "critical" };
 
 export async function action({ request }: ActionFunctionArgs): Promise<Response | ActionResult> {
-  const deps = requireSandbox();
+  const deps = requireSandbox(request);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   try {

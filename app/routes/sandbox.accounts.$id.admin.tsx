@@ -10,10 +10,13 @@ import { requireSandbox } from "~/hosts/sandbox/deps.server";
 import { getAccount, SANDBOX_HOST } from "~/hosts/sandbox/platform.server";
 import { mintSessionToken, sandboxAdminOrigin } from "~/hosts/sandbox/session.server";
 
+// Single-fetch data requests answered 401 keep the Basic challenge (requireSandbox).
+export { keepAuthChallenge as headers } from "~/lib/auth-challenge";
+
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.account.name ?? "Account"} · Sandbox admin` }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const deps = requireSandbox();
+  const deps = requireSandbox(request);
   const account = await getAccount(deps.store, params.id ?? "");
   if (!account) throw new Response("Account not found", { status: 404 });
   const business = await deps.db.business.findUnique({

@@ -9,10 +9,13 @@ import { createJob, getAccount, listJobs, SandboxNotFoundError, setJobStatus } f
 import type { SandboxDelivery } from "~/hosts/sandbox/store.server";
 import { ValidationError } from "~/lib/errors.server";
 
+// Single-fetch data requests answered 401 keep the Basic challenge (requireSandbox).
+export { keepAuthChallenge as headers } from "~/lib/auth-challenge";
+
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Jobs · ${data?.account.name ?? "Account"} · Sandbox` }];
 
-export async function loader({ params }: LoaderFunctionArgs) {
-  const deps = requireSandbox();
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const deps = requireSandbox(request);
   const account = await getAccount(deps.store, params.id ?? "");
   if (!account) throw new Response("Account not found", { status: 404 });
   const { jobs } = await listJobs(deps.store, account.id);
@@ -33,7 +36,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 type ActionResult = { errors?: Record<string, string>; delivery?: SandboxDelivery; message?: string };
 
 export async function action({ request, params }: ActionFunctionArgs): Promise<ActionResult> {
-  const deps = requireSandbox();
+  const deps = requireSandbox(request);
   const accountId = params.id ?? "";
   const form = await request.formData();
   const text = (name: string) => String(form.get(name) ?? "");

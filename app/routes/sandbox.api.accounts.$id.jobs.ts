@@ -6,8 +6,8 @@ import { requireSandbox } from "~/hosts/sandbox/deps.server";
 import { apiHandler, jsonResponse, methodNotAllowed, readJson } from "~/hosts/sandbox/http.server";
 import { createJob, getAccount, type JobInputBody, listJobs, SandboxNotFoundError } from "~/hosts/sandbox/platform.server";
 
-export async function loader({ params }: LoaderFunctionArgs) {
-  const deps = requireSandbox();
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const deps = requireSandbox(request);
   return apiHandler(async () => {
     const account = await getAccount(deps.store, params.id ?? "");
     if (!account) throw new SandboxNotFoundError("Account");
@@ -16,7 +16,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const deps = requireSandbox();
+  const deps = requireSandbox(request);
   if (request.method !== "POST") return methodNotAllowed("GET, POST");
   return apiHandler(async () => {
     const { job, delivery } = await createJob(deps, params.id ?? "", (await readJson(request)) as JobInputBody);

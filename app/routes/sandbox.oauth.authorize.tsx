@@ -10,6 +10,9 @@ import { requireSandbox } from "~/hosts/sandbox/deps.server";
 import { decideAuthorization, parseAuthorizeRequest } from "~/hosts/sandbox/oauth.server";
 import { listAccounts } from "~/hosts/sandbox/platform.server";
 
+// Single-fetch data requests answered 401 keep the Basic challenge (requireSandbox).
+export { keepAuthChallenge as headers } from "~/lib/auth-challenge";
+
 export const meta: MetaFunction = () => [{ title: "Install Kudos · Sandbox platform" }];
 
 const SCOPE_LABELS: Record<string, string> = {
@@ -18,7 +21,7 @@ const SCOPE_LABELS: Record<string, string> = {
 };
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const deps = requireSandbox();
+  const deps = requireSandbox(request);
   const parsed = parseAuthorizeRequest(deps.oauth, new URL(request.url).searchParams);
   if (!parsed.ok) return { ok: false as const, error: parsed.error };
   const accounts = await listAccounts(deps.store);
@@ -34,7 +37,7 @@ function errorPage(message: string, status: number): Response {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const deps = requireSandbox();
+  const deps = requireSandbox(request);
   const form = new URLSearchParams(await request.text());
   const parsed = parseAuthorizeRequest(deps.oauth, form);
   if (!parsed.ok) return errorPage(parsed.error, 400);

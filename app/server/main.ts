@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { EnvError, parseEnv } from "~/env.server";
 import { createLogger } from "~/logger.server";
+import { EmbeddedPostgresUnavailableError } from "~/db/embedded-postgres.server";
 import { resolveDatabase } from "~/db/resolve.server";
 import { createPublicRateLimiter, isBehindFlyProxy } from "~/lib/public-rate-limit.server";
 import { applyMigrations } from "~/db/schema-engine.server";
@@ -88,6 +89,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A configuration the process cannot run with says so in one plain message.
+  console.error(err instanceof EmbeddedPostgresUnavailableError ? err.message : err);
   process.exit(1);
 });

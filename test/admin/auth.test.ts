@@ -1,11 +1,9 @@
-import { readdirSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { uninstallBusiness } from "~/domain/business.server";
 import * as layout from "~/routes/app";
 import { getServices } from "~/services.server";
 import { APP_URL, call, installTestBusiness, sessionFor, sessionToken, useAdminServices } from "./helpers";
-import { ADMIN_ROUTES } from "./routes";
+import { ADMIN_ROUTES, SOME_ID } from "./routes";
 
 type Fn = (args: unknown) => unknown;
 
@@ -20,11 +18,14 @@ function requestsFor(path: string, authorization?: string): Request[] {
 describe("/app authentication", () => {
   useAdminServices();
 
-  it("covers every /app route file (analytics is another module's)", () => {
-    const files = readdirSync(path.resolve(import.meta.dirname, "../../app/routes"))
-      .filter((f) => /^app(\.|$)/.test(f) && !f.startsWith("app.analytics"))
-      .sort();
-    expect(files).toEqual(ADMIN_ROUTES.map((r) => r.file).sort());
+  it("sweeps every /app route file, analytics included, each with a loader or an action", () => {
+    const files = ADMIN_ROUTES.map((r) => r.file);
+    // The derivation finds the layout, the pages and the analytics screens.
+    for (const file of ["app.tsx", "app._index.tsx", "app.campaigns.$id.tsx", "app.analytics.tsx", "app.analytics.$campaignId.tsx"]) {
+      expect(files).toContain(file);
+    }
+    expect(ADMIN_ROUTES.find((r) => r.file === "app.analytics.$campaignId.tsx")).toMatchObject({ path: `/app/analytics/${SOME_ID}`, params: { campaignId: SOME_ID } });
+    for (const route of ADMIN_ROUTES) expect(Boolean(route.module.loader ?? route.module.action), route.file).toBe(true);
   });
 
   it("answers 401 (no-store) to every loader and action without a token, with a bad one, or for another app", async () => {
@@ -39,18 +40,26 @@ describe("/app authentication", () => {
       `Bearer ${await sessionToken(business, { now: new Date(Date.now() - 10 * 60_000) })}`,
       `Bearer ${await sessionToken({ externalAccountId: "no-such-account" })}`,
     ];
+    // A layout's loader also runs for its children's URLs, with their params (app.analytics.tsx
+    // on /app/analytics/<id> takes another branch): each route is swept on those too.
+    const targets = (route: (typeof ADMIN_ROUTES)[number]) => [
+      route,
+      ...ADMIN_ROUTES.filter((child) => child.file.startsWith(route.file.replace(/\.tsx?$/, ".")) && Object.keys(child.params).length > 0),
+    ];
     for (const route of ADMIN_ROUTES) {
-      for (const authorization of badTokens) {
-        const [getReq, postReq] = requestsFor(route.path, authorization);
-        for (const [fn, request] of [
-          [route.module.loader, getReq],
-          [route.module.action, postReq],
-        ] as const) {
-          if (!fn) continue;
-          const res = await call(fn as Fn, request!, route.params);
-          expect(res.status, `${route.file} ${request!.method} ${authorization ?? "(none)"}`).toBe(401);
-          expect(res.thrown).toBe(true);
-          expect(res.headers.get("Cache-Control")).toBe("no-store");
+      for (const target of targets(route)) {
+        for (const authorization of badTokens) {
+          const [getReq, postReq] = requestsFor(target.path, authorization);
+          for (const [fn, request] of [
+            [route.module.loader, getReq],
+            [route.module.action, postReq],
+          ] as const) {
+            if (!fn) continue;
+            const res = await call(fn as Fn, request!, target.params);
+            expect(res.status, `${route.file} ${request!.method} ${target.path} ${authorization ?? "(none)"}`).toBe(401);
+            expect(res.thrown).toBe(true);
+            expect(res.headers.get("Cache-Control")).toBe("no-store");
+          }
         }
       }
     }

@@ -4,6 +4,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { CSRF_HEADER, startAdminSession } from "~/auth/admin-session.server";
+import { sessionPolicy } from "~/auth/require-admin.server";
 import { signSessionToken } from "~/auth/session-token.server";
 import { closeDatabase } from "~/db.server";
 import { installBusiness } from "~/domain/business.server";
@@ -79,6 +81,26 @@ export async function sessionFor(business: Business): Promise<Session> {
     get: async (path) => new Request(`${APP_URL}${path}`, { headers: await headers() }),
     post: async (path, fields) =>
       new Request(`${APP_URL}${path}`, { method: "POST", headers: await headers(), body: new URLSearchParams(fields) }),
+  };
+}
+
+/**
+ * The same, as the standalone admin (a host that does not frame apps): a cookie session started
+ * the way Manage App starts one, and the Origin and X-Kudos-CSRF headers its pages send.
+ */
+export async function cookieSessionFor(business: Business): Promise<Session> {
+  const { database, env, domain } = getServices();
+  const started = await startAdminSession(database.prisma, { businessId: business.id, hostUserId: "user-1", previousCookie: null, now: domain.clock.now() }, sessionPolicy(env));
+  const cookie = started.setCookie.split(";")[0]!;
+  return {
+    business,
+    get: async (path) => new Request(`${APP_URL}${path}`, { headers: { Cookie: cookie } }),
+    post: async (path, fields) =>
+      new Request(`${APP_URL}${path}`, {
+        method: "POST",
+        headers: { Cookie: cookie, Origin: ADMIN_ORIGIN, [CSRF_HEADER]: started.csrfToken },
+        body: new URLSearchParams(fields),
+      }),
   };
 }
 

@@ -16,7 +16,7 @@ import * as templatesRoute from "~/routes/app.templates._index";
 import * as newTemplateRoute from "~/routes/app.templates.new";
 import { getServices } from "~/services.server";
 import { completedJob } from "../helpers/fixtures";
-import { call, installTestBusiness, sessionFor, useAdminServices, type Session } from "./helpers";
+import { call, cookieSessionFor, installTestBusiness, sessionFor, useAdminServices, type Session } from "./helpers";
 
 interface World {
   a: Session;
@@ -41,7 +41,12 @@ async function snapshotOf(businessId: string) {
   };
 }
 
-describe("tenant isolation of /app", () => {
+// The same table for both ways into the admin: the embedded host's session token, and the
+// standalone admin's cookie session (hosts that do not frame apps, like Jobber).
+describe.each([
+  ["embedded (session token)", sessionFor],
+  ["standalone (cookie session)", cookieSessionFor],
+])("tenant isolation of /app, %s", (_mode, signIn) => {
   useAdminServices();
   let w: World;
 
@@ -63,7 +68,7 @@ describe("tenant isolation of /app", () => {
     });
     await recordJob(deps, a.id, completedJob({ title: "A sink", completedAt: new Date() }));
     w = {
-      a: await sessionFor(a),
+      a: await signIn(a),
       b,
       bCampaignId: bCampaign.id,
       bTemplateId: bCampaign.touches[0]!.templateId,

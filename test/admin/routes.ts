@@ -1,18 +1,12 @@
 // Every /app route module, with a sample path and params, for the checks that apply to all of
-// them (authentication, headers, tenant isolation).
-import * as layout from "~/routes/app";
-import * as campaigns from "~/routes/app._index";
-import * as campaignsAlias from "~/routes/app.campaigns._index";
-import * as campaignEditor from "~/routes/app.campaigns.$id";
-import * as presetPicker from "~/routes/app.campaigns.new";
-import * as jobs from "~/routes/app.jobs";
-import * as outbox from "~/routes/app.outbox";
-import * as settings from "~/routes/app.settings";
-import * as templateEditor from "~/routes/app.templates.$id";
-import * as templates from "~/routes/app.templates._index";
-import * as newTemplate from "~/routes/app.templates.new";
+// them (authentication, headers). The list is read from app/routes (app.tsx and app.*.tsx), not
+// written by hand: a route added there is swept by those checks without anyone remembering to.
+import { readdirSync } from "node:fs";
+import path from "node:path";
 
 export const SOME_ID = "00000000-0000-4000-8000-000000000001";
+
+export const ROUTES_DIR = path.resolve(import.meta.dirname, "../../app/routes");
 
 export interface AdminRoute {
   file: string;
@@ -21,16 +15,36 @@ export interface AdminRoute {
   module: { loader?: unknown; action?: unknown; headers?: unknown };
 }
 
-export const ADMIN_ROUTES: AdminRoute[] = [
-  { file: "app.tsx", path: "/app", params: {}, module: layout },
-  { file: "app._index.tsx", path: "/app?index", params: {}, module: campaigns },
-  { file: "app.campaigns._index.tsx", path: "/app/campaigns", params: {}, module: campaignsAlias },
-  { file: "app.campaigns.new.tsx", path: "/app/campaigns/new", params: {}, module: presetPicker },
-  { file: "app.campaigns.$id.tsx", path: `/app/campaigns/${SOME_ID}`, params: { id: SOME_ID }, module: campaignEditor },
-  { file: "app.templates._index.tsx", path: "/app/templates", params: {}, module: templates },
-  { file: "app.templates.new.tsx", path: "/app/templates/new", params: {}, module: newTemplate },
-  { file: "app.templates.$id.tsx", path: `/app/templates/${SOME_ID}`, params: { id: SOME_ID }, module: templateEditor },
-  { file: "app.jobs.tsx", path: "/app/jobs", params: {}, module: jobs },
-  { file: "app.settings.tsx", path: "/app/settings", params: {}, module: settings },
-  { file: "app.outbox.tsx", path: "/app/outbox", params: {}, module: outbox },
-];
+/** The /app route files: the layout (app.tsx) and its children (app.<segments>.tsx). */
+export const ADMIN_ROUTE_FILES = readdirSync(ROUTES_DIR)
+  .filter((f) => /^app(\.[^/]+)?\.tsx?$/.test(f))
+  .sort();
+
+/** A URL and params for a flat-routes file name: `$name` segments get SOME_ID, `_index` is an index route. */
+export function sampleRequestTarget(file: string): { path: string; params: Record<string, string> } {
+  const segments = file.replace(/\.tsx?$/, "").split(".");
+  const params: Record<string, string> = {};
+  const parts: string[] = [];
+  let index = false;
+  for (const segment of segments) {
+    if (segment === "_index") {
+      index = true;
+    } else if (segment.startsWith("$")) {
+      params[segment.slice(1)] = SOME_ID;
+      parts.push(SOME_ID);
+    } else {
+      parts.push(segment);
+    }
+  }
+  const pathname = `/${parts.join("/")}`;
+  // Remix tells an index route from its parent layout by ?index; only the root needs it here.
+  return { path: index && parts.length === 1 ? `${pathname}?index` : pathname, params };
+}
+
+export const ADMIN_ROUTES: AdminRoute[] = await Promise.all(
+  ADMIN_ROUTE_FILES.map(async (file) => ({
+    file,
+    ...sampleRequestTarget(file),
+    module: (await import(path.join(ROUTES_DIR, file))) as AdminRoute["module"],
+  })),
+);

@@ -33,7 +33,7 @@ async function marks(): Promise<string[]> {
 const clearMarks = () => db().pool.query("DELETE FROM analytics_dirty_day");
 
 async function enroll(serviceType: string | null): Promise<string> {
-  const r = await recordJob(deps(db().prisma, clock), businessId, completedJob({ serviceType, completedAt: new Date("2026-01-05T02:00:00Z") }));
+  const r = await recordJob(deps(db().prisma, clock), businessId, completedJob({ serviceType, completedAt: new Date(clock.now().getTime() - 90 * 60_000) }));
   expect(r.enrollment?.outcome).toBe("enrolled");
   return (r.enrollment as { enrollmentId: string }).enrollmentId;
 }

@@ -77,6 +77,19 @@ describe("enrollment", () => {
     expect(t[2]!.scheduledAt.toISOString()).toBe(new Date(now.getTime() + 240 * H).toISOString());
   });
 
+  it("a job completed more than 30 days before it is reported is not asked about, unless enrolled by hand", async () => {
+    const now = new Date("2026-03-15T15:00:00Z");
+    const d = deps(db().prisma, new ManualClock(now));
+    const { business } = await installTestBusiness(d);
+    // An edit of a job closed in January (Jobber sends JOB_UPDATE for every edit).
+    const stale = await recordJob(d, business.id, completedJob({ completedAt: new Date("2026-02-13T14:59:00Z") }));
+    expect(stale.enrollment).toEqual({ outcome: "skipped", reason: "stale_completion" });
+    const recent = await recordJob(d, business.id, completedJob({ completedAt: new Date("2026-02-13T15:01:00Z") }));
+    expect(recent.enrollment).toMatchObject({ outcome: "enrolled" });
+    const manual = await enrollJob(d, business.id, stale.jobId, { manual: true });
+    expect(manual).toMatchObject({ outcome: "enrolled" });
+  });
+
   it("delays are elapsed hours, also across the business's DST change", () => {
     // 2026-03-08 02:00 America/New_York springs forward: 01:30 EST + 1 h = 03:30 EDT.
     const completedAt = new Date("2026-03-08T06:30:00Z"); // 01:30 EST
@@ -117,7 +130,7 @@ describe("enrollment", () => {
     expect((await db().prisma.job.findUniqueOrThrow({ where: { id: viaEmail.jobId } })).outcome).toBe("enrolled");
 
     clock.advance(31 * 24 * H);
-    const afterCooldown = await recordJob(d, business.id, completedJob({ customer: { email: "same.person@example.com" } }));
+    const afterCooldown = await recordJob(d, business.id, completedJob({ completedAt: clock.now(), customer: { email: "same.person@example.com" } }));
     expect(afterCooldown.enrollment?.outcome).toBe("enrolled");
   });
 

@@ -57,6 +57,8 @@ describe("touch processor", () => {
     expect(outbox[1]!.html).toContain("12 Main St");
     expect((outbox[1]!.headers as Record<string, string>)["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
     expect(outbox[1]!.text).toContain("Pat");
+    // Texts carry the same tags as emails: the operator can tell which touch each one is.
+    expect(outbox.map((m) => m.tags)).toEqual([1, 2, 3, 4].map((touch) => ({ enrollment_id: e.id, touch: String(touch), business_id: b.id })));
     const log = await db().prisma.sendLog.findMany({ where: { enrollmentId: e.id } });
     expect(log.map((l) => l.status).sort()).toEqual(["sent", "sent", "sent", "sent"]);
     expect(log.every((l) => l.providerMessageId?.startsWith("outbox_"))).toBe(true);

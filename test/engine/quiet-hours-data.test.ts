@@ -66,9 +66,64 @@ describe("NANP area-code table", () => {
     }
     expect(lookupAreaCode(800)).toBeNull();
   });
+
+  it("lists every zone of an area code that crosses a zone line, however few live beyond it", () => {
+    const crossing: Record<number, string[]> = {
+      907: ["America/Anchorage", "America/Adak"], // Aleutians
+      574: ["America/Indiana/Indianapolis", "America/Chicago"], // Starke County
+      620: ["America/Chicago", "America/Denver"], // Greeley, Hamilton
+      785: ["America/Chicago", "America/Denver"], // Sherman, Wallace
+      606: ["America/New_York", "America/Chicago"], // Clinton County
+      775: ["America/Los_Angeles", "America/Denver"], // West Wendover
+      541: ["America/Los_Angeles", "America/Boise"], // Malheur County
+      458: ["America/Los_Angeles", "America/Boise"],
+      423: ["America/New_York", "America/Chicago"], // Bledsoe, Marion, Sequatchie
+      250: ["America/Vancouver", "America/Edmonton"], // East Kootenay
+      778: ["America/Vancouver", "America/Edmonton"],
+      418: ["America/Toronto", "America/Halifax"], // Magdalen Islands
+      709: ["America/St_Johns", "America/Goose_Bay"], // Labrador
+    };
+    for (const [code, zones] of Object.entries(crossing)) {
+      const info = lookupAreaCode(Number(code));
+      expect(info && [info.timezone, ...info.otherTimezones], code).toEqual(zones);
+    }
+    // Codes wholly inside one zone keep one.
+    for (const code of [604, 512, 503, 702, 502, 316]) expect(lookupAreaCode(code)?.otherTimezones, String(code)).toEqual([]);
+  });
 });
 
 describe("regions table", () => {
+  it("lists every zone in which part of a state or province officially keeps time", () => {
+    // Zones whose clocks always equal one listed are not repeated (Creston BC, Atikokan ON,
+    // Blanc-Sablon QC, Coral Harbour NU); see data/regions.ts.
+    const multiZone: Record<string, string[]> = {
+      AK: ["America/Anchorage", "America/Adak"],
+      AZ: ["America/Phoenix", "America/Denver"],
+      FL: ["America/New_York", "America/Chicago"],
+      ID: ["America/Boise", "America/Los_Angeles"],
+      IN: ["America/Indiana/Indianapolis", "America/Chicago"],
+      KS: ["America/Chicago", "America/Denver"],
+      KY: ["America/New_York", "America/Chicago"],
+      MI: ["America/Detroit", "America/Menominee"],
+      NE: ["America/Chicago", "America/Denver"],
+      NV: ["America/Los_Angeles", "America/Denver"],
+      ND: ["America/Chicago", "America/Denver"],
+      OR: ["America/Los_Angeles", "America/Boise"],
+      SD: ["America/Chicago", "America/Denver"],
+      TN: ["America/Chicago", "America/New_York"],
+      TX: ["America/Chicago", "America/Denver"],
+      BC: ["America/Vancouver", "America/Edmonton"],
+      NL: ["America/St_Johns", "America/Goose_Bay"],
+      NU: ["America/Iqaluit", "America/Rankin_Inlet", "America/Cambridge_Bay"],
+      ON: ["America/Toronto", "America/Winnipeg"],
+      QC: ["America/Toronto", "America/Halifax"],
+      SK: ["America/Regina", "America/Edmonton"],
+    };
+    for (const [code, info] of Object.entries(REGIONS)) {
+      expect([info.timezone, ...(info.otherTimezones ?? [])], code).toEqual(multiZone[code] ?? [info.timezone]);
+    }
+  });
+
   it("has every state and province with valid zones", () => {
     for (const r of US_STATES_AND_DC) expect(REGIONS[r]?.country, r).toBe("US");
     for (const r of PROVINCES) expect(REGIONS[r]?.country, r).toBe("CA");

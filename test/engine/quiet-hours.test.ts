@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
+import { AREA_CODE_GROUPS } from "~/engine/data/nanp-area-codes";
+import { REGIONS } from "~/engine/data/regions";
+import { SEND_WINDOW_RULES } from "~/engine/data/send-window-rules";
 import {
   DEFAULT_QUIET_HOURS_POLICY,
   effectiveWindow,
@@ -25,12 +28,13 @@ const locale = (timezone: string, region: string | null = null): RecipientLocale
 const wall = (d: Date, tz: string) => DateTime.fromJSDate(d, { zone: tz }).toFormat("yyyy-MM-dd HH:mm ZZZZ");
 
 describe("resolveRecipientLocale", () => {
-  it("uses the customer's own IANA zone first, and its region", () => {
+  it("uses the customer's own IANA zone first, and its region; the phone's zone joins it", () => {
     const l = resolveRecipientLocale(
       { timezone: "America/Denver", phone: "+13055551234", region: "CO", country: "US" },
       NY,
     );
-    expect(l).toMatchObject({ timezone: "America/Denver", timezoneSource: "customer", region: "CO", otherTimezones: [] });
+    // Colorado's zone is the customer's own; the Florida number may still be in Florida.
+    expect(l).toMatchObject({ timezone: "America/Denver", timezoneSource: "customer", region: "CO", otherTimezones: [NY] });
     // The Florida area code still brings Florida's rules (a FL area code is presumed a FL resident).
     expect(l.ruleRegions).toEqual(["CO", "FL"]);
   });
@@ -302,6 +306,166 @@ describe("nextAllowedTime properties", () => {
         for (const tz of [l.timezone, ...l.otherTimezones]) expect(inWindow(result, tz, w), tz).toBe(true);
         expect(result.getTime() - t.getTime()).toBeLessThanOrEqual(28 * 3_600_000);
       }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+// Issue 14: the window must hold in every zone the recipient may be in. Each expectation below is a
+// literal instant worked out by hand; the comments give the local times.
+describe("every zone the recipient may be in", () => {
+  const CT = "America/Chicago";
+  const MT = "America/Denver";
+
+  it("joins the address region's zones to the phone's: a Florida address with a 415 number", () => {
+    const l = resolveRecipientLocale({ region: "FL", phone: "+14155550142" }, NY);
+    // 19:30 PST is 22:30 EST at the Florida address: wait for 08:00 PST (11:00 EST, 10:00 CST).
+    expect(iso(nextAllowedTime(at("2026-01-07T03:30:00Z"), l, policy))).toBe("2026-01-07T16:00:00.000Z");
+    expect(l).toMatchObject({ timezone: LA, timezoneSource: "phone", region: "FL", ruleRegions: ["FL", "CA"] });
+    expect([...l.otherTimezones].sort()).toEqual([CT, NY]);
+  });
+
+  it("joins the address region's zones to the phone's: a California address with a 305 number", () => {
+    const l = resolveRecipientLocale({ region: "CA", phone: "+13055550142" }, NY);
+    // 08:00 EST is 05:00 PST at the California address: wait for 08:00 PST.
+    expect(iso(nextAllowedTime(at("2026-01-06T13:00:00Z"), l, policy))).toBe("2026-01-06T16:00:00.000Z");
+    expect(l).toMatchObject({ timezone: NY, otherTimezones: [LA], ruleRegions: ["CA", "FL"] });
+  });
+
+  it("keeps the phone's and address's zones next to the customer's own zone", () => {
+    const l = resolveRecipientLocale({ timezone: MT, phone: "+13055551234", region: "CO" }, LA);
+    // 18:30 MST is 20:30 EST for the Florida number, past Florida's 20:00: wait for 08:00 MST (10:00 EST).
+    expect(iso(nextAllowedTime(at("2026-01-16T01:30:00Z"), l, policy))).toBe("2026-01-16T15:00:00.000Z");
+  });
+
+  it("falls back to the legal window in every zone when the business window leaves no common time", () => {
+    const l = resolveRecipientLocale({ region: "FL" }, LA);
+    // 08:00-09:00 Eastern and 08:00-09:00 Central never overlap. At 07:00 EST / 06:00 CST, the first
+    // minute legal in both (Florida 08:00-20:00) is 08:00 CST = 09:00 EST; not 08:00 EST = 07:00 CST.
+    const next = nextAllowedTime(at("2026-01-07T12:00:00Z"), l, { startMinute: 8 * 60, endMinute: 9 * 60 });
+    expect(iso(next)).toBe("2026-01-07T14:00:00.000Z");
+    expect([wall(next, NY), wall(next, CT)]).toEqual(["2026-01-07 09:00 EST", "2026-01-07 08:00 CST"]);
+    // Inside the legal window already in both zones: sent at once.
+    const ok = at("2026-01-07T18:00:00Z");
+    expect(nextAllowedTime(ok, l, { startMinute: 8 * 60, endMinute: 9 * 60 })).toBe(ok);
+  });
+
+  it("defers a day, sending nothing, when even the legal windows share no minute", () => {
+    // Only a far-away customer zone can do this: Kolkata (+05:30), Honolulu (-10:00) and
+    // St. John's (-03:30) are spread over 15 of the 24 hours, more than the 13-hour federal window.
+    const l = resolveRecipientLocale({ timezone: "Asia/Kolkata", phone: "+18085550142", region: "NL" }, NY);
+    const zones = ["Asia/Kolkata", "Pacific/Honolulu", "America/St_Johns", "America/Goose_Bay"];
+    const t = at("2026-01-07T12:00:00Z"); // 17:30 in Kolkata, 02:00 in Honolulu
+    expect(iso(nextAllowedTime(t, l, policy))).toBe("2026-01-08T12:00:00.000Z");
+    expect(l).toMatchObject({ timezoneSource: "customer", otherTimezones: zones.slice(1) });
+    // Checked minute by minute: no instant of the next two days is 08:00-21:00 in all of them.
+    for (let m = 0; m < 2 * 1440; m++) {
+      const d = new Date(t.getTime() + m * 60_000);
+      expect(zones.every((z) => inLegal(d, z, { startMinute: 480, endMinute: 1260 })), iso(d)).toBe(false);
+    }
+  });
+
+  it("times a Texas address with no phone in Central and Mountain time (El Paso)", () => {
+    const l = resolveRecipientLocale({ region: "TX" }, NY);
+    // 08:00 CST is 07:00 MST in El Paso: wait for 08:00 MST.
+    expect(iso(nextAllowedTime(at("2026-01-07T14:00:00Z"), l, policy))).toBe("2026-01-07T15:00:00.000Z");
+    expect(l).toMatchObject({ timezone: CT, otherTimezones: [MT], timezoneSource: "region" });
+  });
+});
+
+function inLegal(d: Date, tz: string, w: { startMinute: number; endMinute: number }): boolean {
+  const l = DateTime.fromJSDate(d, { zone: tz });
+  const m = l.hour * 60 + l.minute;
+  return m >= w.startMinute && m < w.endMinute;
+}
+
+describe("nextAllowedTime never sends outside the legal window in any zone the recipient may be in", () => {
+  // The oracle is built from the data tables, not from resolveRecipientLocale: the customer's own
+  // zone, every zone of the area code and every zone of the address region.
+  const groupOf = new Map(AREA_CODE_GROUPS.flatMap((g) => g.codes.map((c) => [c, g] as const)));
+  const areaCodes = [...groupOf.keys()];
+  const dataZones = [
+    ...new Set([
+      ...AREA_CODE_GROUPS.flatMap((g) => [g.timezone, ...(g.otherTimezones ?? [])]),
+      ...Object.values(REGIONS).flatMap((r) => [r.timezone, ...(r.otherTimezones ?? [])]),
+    ]),
+  ];
+  const legalFor = (regions: readonly string[]) => {
+    const rules = SEND_WINDOW_RULES.filter((r) => r.enabled && (r.appliesTo === "*" || regions.includes(r.appliesTo)));
+    return { startMinute: Math.max(...rules.map((r) => r.startMinute)), endMinute: Math.min(...rules.map((r) => r.endMinute)) };
+  };
+  const mayBeIn = (customerZone: string | null, areaCode: number | null, region: string | null) => {
+    const group = areaCode === null ? undefined : groupOf.get(areaCode);
+    const info = region === null ? undefined : REGIONS[region];
+    return {
+      zones: [
+        ...(customerZone ? [customerZone] : []),
+        ...(group ? [group.timezone, ...(group.otherTimezones ?? [])] : []),
+        ...(info ? [info.timezone, ...(info.otherTimezones ?? [])] : []),
+      ],
+      regions: [...(region ? [region] : []), ...(group?.regions ?? [])],
+    };
+  };
+  const instant = fc.date({ min: new Date("2025-12-01T00:00:00Z"), max: new Date("2027-12-31T00:00:00Z"), noInvalidDate: true });
+  // Any business window, narrow ones and invalid ones included.
+  const businessWindow: fc.Arbitrary<QuietHoursPolicy> = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 1, max: 120 })).map(([s, len]) => ({ startMinute: s, endMinute: Math.min(1440, s + len) })),
+    fc.tuple(fc.integer({ min: 0, max: 1440 }), fc.integer({ min: 0, max: 1440 })).map(([startMinute, endMinute]) => ({ startMinute, endMinute })),
+  );
+
+  const phoneOf = (areaCode: number | null) => (areaCode === null ? null : `+1${areaCode}5550142`);
+
+  it("for North American recipients: always inside the legal window in every zone, within two days", () => {
+    fc.assert(
+      fc.property(
+        instant,
+        fc.option(fc.constantFrom(...dataZones), { nil: null }),
+        fc.option(fc.constantFrom(...areaCodes), { nil: null }),
+        fc.option(fc.constantFrom(...Object.keys(REGIONS)), { nil: null }),
+        businessWindow,
+        (t, customerZone, areaCode, region, business) => {
+          const l = resolveRecipientLocale({ timezone: customerZone, phone: phoneOf(areaCode), region }, "America/Chicago");
+          const oracle = mayBeIn(customerZone, areaCode, region);
+          const zones = oracle.zones.length > 0 ? oracle.zones : ["America/Chicago"];
+          const legal = legalFor(oracle.regions);
+          const result = nextAllowedTime(t, l, business);
+          expect(result.getTime()).toBeGreaterThanOrEqual(t.getTime());
+          for (const z of zones) expect(inLegal(result, z, legal), `${z} at ${iso(result)}`).toBe(true);
+          expect(result.getTime() - t.getTime()).toBeLessThanOrEqual(2 * 86_400_000);
+          // What it returns it accepts later on too (or defers further, still legal): never earlier.
+          expect(nextAllowedTime(result, l, business).getTime()).toBeGreaterThanOrEqual(result.getTime());
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("for any customer zone: a legal instant in every zone, or, when they share no legal minute, a re-check a day later", () => {
+    const anywhere = ["Asia/Kolkata", "Europe/London", "Asia/Tokyo", "Australia/Lord_Howe", "Pacific/Kiritimati", "Pacific/Chatham"];
+    fc.assert(
+      fc.property(
+        instant,
+        fc.constantFrom(...anywhere, ...dataZones),
+        fc.option(fc.constantFrom(...areaCodes), { nil: null }),
+        fc.option(fc.constantFrom(...Object.keys(REGIONS)), { nil: null }),
+        businessWindow,
+        (t, customerZone, areaCode, region, business) => {
+          const l = resolveRecipientLocale({ timezone: customerZone, phone: phoneOf(areaCode), region }, "America/Chicago");
+          const { zones, regions } = mayBeIn(customerZone, areaCode, region);
+          const legal = legalFor(regions);
+          const result = nextAllowedTime(t, l, business);
+          if (zones.every((z) => inLegal(result, z, legal))) {
+            expect(result.getTime()).toBeGreaterThanOrEqual(t.getTime());
+            expect(result.getTime() - t.getTime()).toBeLessThanOrEqual(2 * 86_400_000);
+            return;
+          }
+          expect(iso(result)).toBe(iso(new Date(t.getTime() + 86_400_000)));
+          for (let m = 0; m < 2 * 1440; m += 1) {
+            const d = new Date(t.getTime() + m * 60_000);
+            expect(zones.every((z) => inLegal(d, z, legal)), iso(d)).toBe(false);
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -46,6 +46,7 @@ describe("transports on the database", () => {
       body: "Bright Plumbing: review us https://kudos.example.com/r/x\nReply STOP to opt out",
       statusCallbackUrl: "https://kudos.example.com/webhooks/twilio/status",
       segments: 1,
+      tags: { enrollment_id: "e1", touch: "2", business_id: businessId },
     };
   }
 
@@ -101,7 +102,7 @@ describe("transports on the database", () => {
       expect(await db().prisma.outboxMessage.count({ where: { idempotencyKey: "sms-idem" } })).toBe(1);
     });
 
-    it("stores an SMS with its segments and status callback", async () => {
+    it("stores an SMS with its segments, status callback and tags", async () => {
       const b = await business("outbox-sms");
       const s = createOutboxSmsTransport({ db: db().prisma, clock: new ManualClock(), fromNumber: "+15550100200" });
       const result = await s.send(sms(b.id, "sms-1"));
@@ -116,6 +117,7 @@ describe("transports on the database", () => {
         text: sms(b.id, "x").body,
         segments: 1,
         headers: { StatusCallback: "https://kudos.example.com/webhooks/twilio/status" },
+        tags: { enrollment_id: "e1", touch: "2", business_id: b.id },
       });
     });
 
@@ -149,7 +151,7 @@ describe("transports on the database", () => {
         tags: { enrollment_id: "e1", touch_position: "1", business_id: one.id },
         createdAt: new Date("2026-04-01T12:03:00Z"),
       });
-      expect(listed[1]).toMatchObject({ channel: "sms", segments: 1 });
+      expect(listed[1]).toMatchObject({ channel: "sms", segments: 1, tags: { enrollment_id: "e1", touch: "2", business_id: one.id } });
       expect((await listOutbox(db().prisma, { businessId: one.id, limit: 2 })).map((m) => m.idempotencyKey)).toEqual(["l-4", "l-2"]);
       const all = await listOutbox(db().prisma, { limit: 500 });
       expect(all.map((m) => m.idempotencyKey).slice(0, 4)).toEqual(["l-4", "l-3", "l-2", "l-1"]);

@@ -106,25 +106,44 @@ describe("Twilio transport", () => {
     expect(mock.requests).toHaveLength(3);
   });
 
-  it("maps 5xx and network errors to retryable failures; gives up after the last attempt", async () => {
+  it("maps a 503 and a refused connection to retryable failures; gives up after the last attempt", async () => {
     const { slept, sleep } = sleeps();
-    mock.queueFailures({ kind: "server_error" }, { kind: "network" }, { kind: "server_error" });
+    mock.queueFailures({ kind: "unavailable" }, { kind: "network" }, { kind: "unavailable" });
     const result = await withRetries(transport(), { attempts: 3, baseDelayMs: 200, sleep, random: () => 1 }).send(sms);
-    expect(result).toEqual({ ok: false, retryable: true, code: "20500", error: "Internal Server Error" });
+    expect(result).toEqual({ ok: false, retryable: true, code: "20503", error: "Service unavailable" });
     expect(mock.requests).toHaveLength(3);
+    expect(mock.messages).toEqual([]);
     expect(slept).toEqual([200, 400]);
+  });
+
+  it("does not resend after a 500: Twilio may have created the message (error 20500), and a retry would text twice", async () => {
+    const { slept, sleep } = sleeps();
+    // Twilio created the text, then answered 500.
+    mock.queueFailures({ kind: "server_error", accepted: true });
+    const result = await withRetries(transport(), { attempts: 3, sleep }).send(sms);
+    expect(result).toEqual({ ok: false, retryable: false, code: "20500", error: "Internal Server Error; the message may have been sent" });
+    expect(mock.messages).toHaveLength(1);
+    expect(mock.requests).toHaveLength(1);
+    expect(slept).toEqual([]);
+    // The same answer when nothing was created: the client cannot tell the two apart.
+    mock.queueFailures({ kind: "server_error" });
+    expect(await withRetries(transport(), { attempts: 3, sleep }).send(sms)).toMatchObject({ ok: false, retryable: false, code: "20500" });
+    expect(mock.messages).toHaveLength(1);
   });
 
   it("does not resend when Twilio may have accepted the message: timeout or unreadable 201", async () => {
     mock.queueFailures({ kind: "slow", delayMs: 2_000 });
-    expect(await transport({ timeoutMs: 50 }).send(sms)).toEqual({
+    expect(await withRetries(transport({ timeoutMs: 50 }), { sleep: async () => {} }).send(sms)).toEqual({
       ok: false,
       retryable: false,
       code: "timeout",
       error: "Twilio did not answer within 50 ms; the message may have been sent",
     });
     mock.queueFailures({ kind: "malformed" });
-    expect(await transport().send(sms)).toMatchObject({ ok: false, retryable: false, code: "malformed_response" });
+    expect(await withRetries(transport(), { sleep: async () => {} }).send(sms)).toMatchObject({ ok: false, retryable: false, code: "malformed_response" });
+    // Both texts were created at Twilio (as it would), and neither was sent again.
+    expect(mock.messages).toHaveLength(2);
+    expect(mock.requests).toHaveLength(2);
   });
 });
 

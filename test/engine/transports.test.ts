@@ -9,7 +9,7 @@ import {
   type SendResult,
 } from "~/engine/transports/index.server";
 import { createLogger } from "~/logger.server";
-import { setupResendMock } from "../mocks/resend";
+import { setupResendMock, type ResendFailure } from "../mocks/resend";
 
 const resend = setupResendMock();
 const logger = createLogger("silent");
@@ -272,6 +272,34 @@ describe("withRetries over Resend", () => {
     expect(result).toMatchObject({ ok: false, retryable: true, retryAfterMs: 120_000 });
     expect(resend.requests).toHaveLength(1);
     expect(slept).toEqual([]);
+  });
+
+  it("an answer lost after Resend accepted (unreadable 200, 500, dropped connection, too late): the retry gets the first answer, one email each", async () => {
+    const { email: t } = transport({ timeoutMs: 200 });
+    const { sleep } = sleeps();
+    const send = withRetries(t, { sleep });
+    const lost: ResendFailure[] = [{ kind: "malformed" }, { kind: "server_error", accepted: true }, { kind: "network", accepted: true }, { kind: "slow", delayMs: 1_000 }];
+    const results: SendResult[] = [];
+    for (const [i, failure] of lost.entries()) {
+      resend.queueFailures(failure);
+      results.push(...(await send.sendBatch([email(i + 1)])));
+    }
+    // Each email was sent by its first request; the retry of the same request was a replay.
+    expect(resend.requests.map((r) => r.outcome)).toEqual(["accepted", "replayed", "accepted", "replayed", "accepted", "replayed", "accepted", "replayed"]);
+    expect(resend.emails.map((e) => e.idempotencyKey)).toEqual([1, 2, 3, 4].map((n) => `touch:enrollment-${n}:1`));
+    expect(results).toEqual(resend.emails.map((e) => ({ ok: true, providerMessageId: e.id })));
+  });
+
+  it("attaches each answer to its own request when requests overlap", async () => {
+    const { email: t } = transport();
+    // The first request is answered after the second: its record must still hold its own answer.
+    resend.queueFailures({ kind: "slow", delayMs: 100 });
+    const [[first], [second]] = await Promise.all([t.sendBatch([email(1)]), t.sendBatch([email(2)])]);
+    const byKey = Object.fromEntries(resend.requests.map((r) => [r.headers["idempotency-key"], (r.response as { id: string }).id]));
+    expect(byKey).toEqual({
+      "touch:enrollment-1:1": first!.ok && first!.providerMessageId,
+      "touch:enrollment-2:1": second!.ok && second!.providerMessageId,
+    });
   });
 
   it("keeps results in input order across rounds", async () => {

@@ -1,4 +1,5 @@
-// Jobber end to end: install over OAuth, JOB_CLOSED → job read back by GraphQL → enrollment,
+// Jobber end to end: install over OAuth, JOB_UPDATE / VISIT_COMPLETE → job read back by GraphQL →
+// enrollment once Jobber's status says the work is done,
 // expired access tokens refreshed (with the rotated refresh token stored), APP_DISCONNECT and
 // "the user disconnected this app" → uninstall. Jobber's HTTP API is the msw stand-in.
 import { setupServer } from "msw/node";
@@ -9,7 +10,7 @@ import { processDueHostEvents } from "~/hosts/ingest-process.server";
 import { beginInstall, completeInstall } from "~/hosts/install.server";
 import { ManualClock } from "~/lib/clock.server";
 import { useTestDatabase } from "../helpers/db";
-import { clientFixture, createJobberMock, encodedId, jobberWebhook, jobFixture, type JobberMock } from "../mocks/jobber";
+import { clientFixture, createJobberMock, encodedId, type JobberJobFixture, jobberWebhook, jobFixture, type JobberMock } from "../mocks/jobber";
 import { APP_URL, ENCRYPTION_KEY, ingestDeps, installDeps, JOBBER_CREDENTIALS, processDeps, testRegistry } from "../sandbox/helpers";
 
 const db = useTestDatabase();
@@ -32,12 +33,15 @@ beforeEach(() => {
   registry = testRegistry({ clock, jobber: true, sleep: async (ms) => mock.restore(ms) });
 });
 
-/** Installs a new Jobber account that has one closed job (ids are global on Jobber, so unique per test). */
-async function install(): Promise<{ account: string; businessId: string; jobId: string }> {
+/**
+ * Installs a new Jobber account that has one job, closed unless `job` says otherwise (ids are
+ * global on Jobber, so unique per test).
+ */
+async function install(job: Partial<JobberJobFixture> = {}): Promise<{ account: string; businessId: string; jobId: string }> {
   const account = encodedId("Account", 100 + ++accountSeq);
   const jobId = encodedId("Job", 9000 + accountSeq);
   mock.addClient(clientFixture());
-  mock.addJob(jobFixture({ id: jobId }));
+  mock.addJob(jobFixture({ ...job, id: jobId }));
   mock.addAccount({ id: account, name: `Jobber Co ${accountSeq}` });
   const deps = installDeps(db(), registry, clock);
   const start = await beginInstall(deps, "jobber", new Request(`${APP_URL}/auth/hosts/jobber/install`));
@@ -47,7 +51,9 @@ async function install(): Promise<{ account: string; businessId: string; jobId: 
   callback.searchParams.set("code", mock.issueCode(account, REDIRECT));
   callback.searchParams.set("state", authorize.searchParams.get("state")!);
   const done = await completeInstall(deps, "jobber", new Request(callback, { headers: { Cookie: start.headers.get("Set-Cookie")!.split(";")[0]! } }));
-  expect(done.status).toBe(200);
+  // Jobber's admin is standalone: the installing merchant lands in the admin, signed in.
+  expect(done.status).toBe(302);
+  expect(done.headers.get("Location")).toBe("/app");
   const business = await db().prisma.business.findUniqueOrThrow({ where: { host_externalAccountId: { host: "jobber", externalAccountId: account } } });
   return { account, businessId: business.id, jobId };
 }
@@ -60,11 +66,11 @@ function webhook(account: string, topic: string, itemId: string, occurredAt = cl
 const process = () => processDueHostEvents(processDeps(db(), registry, clock));
 
 describe("Jobber end to end", () => {
-  it("JOB_CLOSED: stored at once, then the job is read by GraphQL and its customer enrolled", async () => {
+  it("JOB_UPDATE: stored at once, then the job is read by GraphQL and its customer enrolled", async () => {
     const { account, businessId, jobId } = await install();
     const graphqlBefore = mock.graphqlRequests().length;
 
-    const response = await webhook(account, "JOB_CLOSED", jobId);
+    const response = await webhook(account, "JOB_UPDATE", jobId);
     expect(response.status).toBe(200);
     // No API call in the request path.
     expect(mock.graphqlRequests()).toHaveLength(graphqlBefore);
@@ -75,6 +81,66 @@ describe("Jobber end to end", () => {
     expect(job).toMatchObject({ hostJobId: jobId, status: "completed", serviceType: "Lawn mowing", outcome: "enrolled" });
     expect(job.customer).toMatchObject({ email: "dana.whitfield@example.com", phone: "+13055550142", region: "FL", country: "US" });
     expect(job.enrollments).toHaveLength(1);
+  });
+
+  it("a one-off job with no visit: updates while it is in progress enroll nobody; the one that closes it does", async () => {
+    const { account, businessId, jobId } = await install({ jobStatus: "upcoming", completedAt: null });
+    const setJob = (jobStatus: string, completedAt: string | null) => mock.addJob(jobFixture({ id: jobId, jobStatus, completedAt }));
+    const stored = () => db().prisma.job.findFirstOrThrow({ where: { businessId }, include: { enrollments: true } });
+
+    await webhook(account, "JOB_UPDATE", jobId);
+    clock.advance(60_000);
+    setJob("late", null);
+    await webhook(account, "JOB_UPDATE", jobId);
+    expect(await process()).toMatchObject({ processed: 2 });
+    expect(await stored()).toMatchObject({ status: "late", completedAt: null, outcome: "pending", enrollments: [] });
+
+    // The merchant marks the job complete in Jobber: it needs invoicing.
+    clock.advance(60_000);
+    setJob("requires_invoicing", "2026-01-05T15:01:30Z");
+    const closing = clock.now().toISOString();
+    await webhook(account, "JOB_UPDATE", jobId, closing);
+    // Jobber's at-least-once redelivery of that update is the same event.
+    await webhook(account, "JOB_UPDATE", jobId, closing);
+    expect(await db().prisma.hostEvent.count({ where: { accountId: account, topic: "JOB_UPDATE" } })).toBe(3);
+    expect(await process()).toMatchObject({ processed: 1 });
+    const completed = await stored();
+    expect(completed).toMatchObject({ status: "completed", completedAt: new Date("2026-01-05T15:01:30Z"), outcome: "enrolled" });
+    expect(completed.enrollments).toHaveLength(1);
+
+    // Reopened in Jobber: recorded like any job.updated (the request already under way goes on),
+    // and closing it again enrolls nobody twice.
+    clock.advance(60_000);
+    setJob("active", null);
+    await webhook(account, "JOB_UPDATE", jobId);
+    await process();
+    expect(await stored()).toMatchObject({ status: "active", completedAt: null, enrollments: [{ status: "active" }] });
+    clock.advance(60_000);
+    setJob("archived", "2026-01-05T15:04:00Z");
+    await webhook(account, "JOB_UPDATE", jobId);
+    await process();
+    expect(await stored()).toMatchObject({ status: "completed", completedAt: new Date("2026-01-05T15:04:00Z") });
+    expect(await db().prisma.enrollment.count({ where: { businessId } })).toBe(1);
+  });
+
+  it("a recurring job: VISIT_COMPLETE enrolls while the job stays in progress; later updates keep its status", async () => {
+    const { account, businessId, jobId } = await install({ jobStatus: "upcoming", completedAt: null });
+    const visitId = encodedId("Visit", 500 + accountSeq);
+    mock.addVisit({ id: visitId, completedAt: "2026-01-05T14:50:00Z", jobId });
+
+    await webhook(account, "VISIT_COMPLETE", visitId);
+    expect(await process()).toMatchObject({ processed: 1 });
+    expect(mock.graphqlRequests().at(-1)!.body).toMatchObject({ operationName: "KudosVisit" });
+    const job = await db().prisma.job.findFirstOrThrow({ where: { businessId }, include: { enrollments: true } });
+    expect(job).toMatchObject({ status: "completed", completedAt: new Date("2026-01-05T14:50:00Z"), outcome: "enrolled" });
+    expect(job.enrollments).toHaveLength(1);
+
+    // The next visit is scheduled: the job is in progress again, and stays enrolled once.
+    clock.advance(60_000);
+    await webhook(account, "JOB_UPDATE", jobId);
+    await process();
+    expect(await db().prisma.job.findFirstOrThrow({ where: { businessId } })).toMatchObject({ status: "upcoming" });
+    expect(await db().prisma.enrollment.findMany({ where: { businessId } })).toMatchObject([{ status: "active" }]);
   });
 
   it("rejects a webhook not signed with the client secret", async () => {
@@ -90,7 +156,7 @@ describe("Jobber end to end", () => {
     const installed = await readHostTokens(db().prisma, ENCRYPTION_KEY, businessId);
 
     clock.advance(2 * 3_600_000);
-    await webhook(account, "JOB_CLOSED", jobId);
+    await webhook(account, "JOB_UPDATE", jobId);
     expect(await process()).toMatchObject({ processed: 1 });
 
     const refreshes = mock.requests.filter((r) => r.kind === "token" && r.body.grant_type === "refresh_token");
@@ -122,7 +188,7 @@ describe("Jobber end to end", () => {
 
   it("APP_DISCONNECT uninstalls: enrollments stopped, tokens deleted", async () => {
     const { account, businessId, jobId } = await install();
-    await webhook(account, "JOB_CLOSED", jobId);
+    await webhook(account, "JOB_UPDATE", jobId);
     await process();
     clock.advance(60_000);
     await webhook(account, "APP_DISCONNECT", account);
@@ -135,7 +201,7 @@ describe("Jobber end to end", () => {
   it("Jobber saying the user disconnected the app uninstalls the business", async () => {
     const { account, businessId, jobId } = await install();
     mock.disconnect(account, "graphql");
-    await webhook(account, "JOB_CLOSED", jobId);
+    await webhook(account, "JOB_UPDATE", jobId);
     expect(await process()).toMatchObject({ processed: 1 });
     expect(await db().prisma.business.findUniqueOrThrow({ where: { id: businessId } })).toMatchObject({ status: "uninstalled" });
     expect(await db().prisma.job.count({ where: { businessId } })).toBe(0);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { uninstallBusiness } from "~/domain/business.server";
+import { installBusiness, uninstallBusiness } from "~/domain/business.server";
 import { readHostTokens } from "~/hosts/credentials.server";
 import { beginInstall, completeInstall, createInstallState, INSTALL_COOKIE, verifyInstallState } from "~/hosts/install.server";
 import { sandboxAfterInstall } from "~/hosts/sandbox/deps.server";
@@ -193,5 +193,18 @@ describe("install callback", () => {
     const tokens = await readHostTokens(db().prisma, ENCRYPTION_KEY, business.id);
     expect(tokens!.accessToken).not.toBe(before!.accessToken);
     expect(tokens!.refreshToken).not.toBe(before!.refreshToken);
+  });
+});
+
+describe("the business's name", () => {
+  it("comes from the host; a reinstall without one keeps the stored name instead of a made-up one", async () => {
+    const deps = { db: db().prisma, clock };
+    const first = await installBusiness(deps, { host: "sandbox", externalAccountId: "acct-name-1", name: null, fallbackName: "Sandbox account acct-name-1" });
+    expect(first.business.name).toBe("Sandbox account acct-name-1");
+    await db().prisma.business.update({ where: { id: first.business.id }, data: { name: "Rooter Bros" } });
+    const again = await installBusiness(deps, { host: "sandbox", externalAccountId: "acct-name-1", name: null, fallbackName: "Sandbox account acct-name-1" });
+    expect(again.business.name).toBe("Rooter Bros");
+    const renamed = await installBusiness(deps, { host: "sandbox", externalAccountId: "acct-name-1", name: "  Rooter Brothers " });
+    expect(renamed.business.name).toBe("Rooter Brothers");
   });
 });

@@ -1,17 +1,22 @@
+import { parse, validate } from "graphql";
 import { decodeJwt } from "jose";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HostApiError, HostDisconnectedError, HostRateLimitedError } from "~/hosts/connector";
 import type { HostApiAccess } from "~/hosts/connector";
 import { createJobberConnector, jobberEventId } from "~/hosts/jobber/connector.server";
+import { JobberGraphqlClient } from "~/hosts/jobber/graphql.server";
+import { ACCOUNT_QUERY, CLIENT_QUERY, JOB_QUERY, type JobberOperation, jobResponseSchema, VISIT_QUERY } from "~/hosts/jobber/queries";
 import { loadHostManifests } from "~/hosts/manifest.server";
 import { ManualClock } from "~/lib/clock.server";
 import { ValidationError } from "~/lib/errors.server";
-import { clientFixture, createJobberMock, encodedId, jobberWebhook, jobFixture } from "../mocks/jobber";
+import { clientFixture, createJobberMock, encodedId, JOBBER_GRAPHQL_URL, JOBBER_SCHEMA, jobberWebhook, jobFixture } from "../mocks/jobber";
 
 const CLIENT_ID = "kudos-jobber-client";
 const CLIENT_SECRET = "jobber-client-secret-0123456789abcdef";
 const ACCOUNT = encodedId("Account", 77);
+/** The Jobber user who connects the app (the account owner, here). */
+const USER = encodedId("User", 12);
 const REDIRECT = "https://kudos.example/auth/hosts/jobber/callback";
 const manifest = loadHostManifests().find((m) => m.handle === "jobber")!;
 
@@ -23,7 +28,7 @@ afterAll(() => server.close());
 function setup() {
   const mock = createJobberMock({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
   server.use(...mock.handlers);
-  mock.addAccount({ id: ACCOUNT, name: "Whitfield Lawn & Garden" });
+  mock.addAccount({ id: ACCOUNT, name: "Whitfield Lawn & Garden", userId: USER });
   mock.addClient(clientFixture());
   mock.addJob(jobFixture());
   const sleeps: number[] = [];
@@ -66,12 +71,15 @@ describe("Jobber OAuth", () => {
     });
   });
 
-  it("exchanges the code, reads expiry from the JWT and the account by GraphQL", async () => {
+  it("exchanges the code, reads expiry from the JWT and the account and connecting user by GraphQL", async () => {
     const { connector, mock, install } = setup();
     const grant = await install();
     expect(grant).toMatchObject({
       accountId: ACCOUNT,
       accountName: "Whitfield Lawn & Garden",
+      // Jobber recommends storing who connected the app: that user cannot be deactivated without
+      // disconnecting it (Developer Center, "Manage App Button").
+      userId: USER,
       accessExpiresAt: new Date("2026-01-05T16:00:00Z"),
       scopes: manifest.oauth.scopes,
     });
@@ -90,6 +98,7 @@ describe("Jobber OAuth", () => {
       "x-jobber-graphql-version": "2025-04-16",
     });
     expect(accountRequest?.body.operationName).toBe("KudosAccount");
+    expect(String(accountRequest?.body.query)).toMatch(/\buser\s*\{\s*id\s*\}/);
     // Codes are single use.
     const code = mock.issueCode(ACCOUNT, REDIRECT);
     await connector.exchangeCode({ code, redirectUri: REDIRECT });
@@ -139,13 +148,15 @@ describe("Jobber webhooks", () => {
 
   it("derives a stable event id from topic, item and time", () => {
     const { connector } = setup();
-    const a = webhookOf(connector, "JOB_CLOSED", "job-1", "2026-01-05T14:45:00Z");
-    const redelivered = webhookOf(connector, "JOB_CLOSED", "job-1", "2026-01-05T09:45:00-05:00");
+    const a = webhookOf(connector, "JOB_UPDATE", "job-1", "2026-01-05T14:45:00Z");
+    const redelivered = webhookOf(connector, "JOB_UPDATE", "job-1", "2026-01-05T09:45:00-05:00");
     expect(a.eventId).toBe(redelivered.eventId);
-    expect(a.eventId).toBe(jobberEventId("JOB_CLOSED", "job-1", "2026-01-05T14:45:00Z"));
-    expect(webhookOf(connector, "JOB_CLOSED", "job-2").eventId).not.toBe(a.eventId);
+    expect(a.eventId).toBe(jobberEventId("JOB_UPDATE", "job-1", "2026-01-05T14:45:00Z"));
+    expect(webhookOf(connector, "JOB_UPDATE", "job-2").eventId).not.toBe(a.eventId);
+    // Each update of one job is its own event (a later one may be the one that closes the job).
+    expect(webhookOf(connector, "JOB_UPDATE", "job-1", "2026-01-05T14:45:01Z").eventId).not.toBe(a.eventId);
     expect(webhookOf(connector, "VISIT_COMPLETE", "job-1", "2026-01-05T14:45:00Z").eventId).not.toBe(a.eventId);
-    expect(a).toMatchObject({ topic: "JOB_CLOSED", accountId: ACCOUNT, occurredAt: new Date("2026-01-05T14:45:00Z") });
+    expect(a).toMatchObject({ topic: "JOB_UPDATE", accountId: ACCOUNT, occurredAt: new Date("2026-01-05T14:45:00Z") });
   });
 
   it("names the missing field of a malformed webhook", () => {
@@ -167,10 +178,10 @@ describe("Jobber webhooks", () => {
 });
 
 describe("Jobber webhooks to domain events", () => {
-  it("JOB_CLOSED fetches the job and its client and yields job.completed", async () => {
+  it("JOB_UPDATE fetches the job and its client; a job Jobber says needs invoicing yields job.completed", async () => {
     const { connector, mock, install } = setup();
     const { accessToken } = await install();
-    const events = await connector.toDomainEvents(webhookOf(connector, "JOB_CLOSED", encodedId("Job", 9001)), api(accessToken));
+    const events = await connector.toDomainEvents(webhookOf(connector, "JOB_UPDATE", encodedId("Job", 9001)), api(accessToken));
     expect(events).toEqual([
       {
         type: "job.completed",
@@ -232,6 +243,51 @@ describe("Jobber webhooks to domain events", () => {
     expect(mock.graphqlRequests().at(-1)?.body.operationName).toBe("KudosVisit");
   });
 
+  it("JOB_UPDATE decides from Jobber's job status: in progress is an update, closed is a completion", async () => {
+    const { connector, mock, install } = setup();
+    const { accessToken } = await install();
+    const id = encodedId("Job", 9010);
+    const update = async (jobStatus: string, completedAt: string | null, occurredAt: string, topic = "JOB_UPDATE") => {
+      mock.addJob(jobFixture({ id, jobStatus, completedAt }));
+      return connector.toDomainEvents(webhookOf(connector, topic, id, occurredAt), api(accessToken));
+    };
+    // A one-off job with no visit, edited before Jobber closes it: never a completion.
+    for (const status of ["unscheduled", "upcoming", "today", "late", "active", "action_required", "on_hold", "expiring_within_30_days"]) {
+      expect(await update(status, null, "2026-01-05T14:00:00Z"), status).toMatchObject([
+        { type: "job.updated", job: { hostJobId: id, status, completedAt: null } },
+      ]);
+    }
+    // Closed with an invoice to send, or closed and done with: the work is done.
+    expect(await update("requires_invoicing", "2026-01-05T14:20:00Z", "2026-01-05T14:21:00Z")).toMatchObject([
+      { type: "job.completed", job: { status: "requires_invoicing", completedAt: new Date("2026-01-05T14:20:00Z") } },
+    ]);
+    expect(await update("archived", null, "2026-01-05T14:40:00Z")).toMatchObject([
+      { type: "job.completed", job: { status: "archived", completedAt: new Date("2026-01-05T14:40:00Z") } },
+    ]);
+    // Reopened: back in progress is an update again, with no completion time, as Jobber has it.
+    expect(await update("active", null, "2026-01-05T15:00:00Z")).toMatchObject([
+      { type: "job.updated", job: { status: "active", completedAt: null } },
+    ]);
+    // JOB_CLOSED (unconfirmed, not subscribed) is still accepted, and decided from the status read back.
+    expect(await update("upcoming", null, "2026-01-05T15:10:00Z", "JOB_CLOSED")).toMatchObject([{ type: "job.updated" }]);
+    expect(await update("archived", "2026-01-05T15:20:00Z", "2026-01-05T15:21:00Z", "JOB_CLOSED")).toMatchObject([{ type: "job.completed" }]);
+  });
+
+  it("VISIT_COMPLETE completes a job still in progress (a recurring one), unless the visit was uncompleted since", async () => {
+    const { connector, mock, install } = setup();
+    const jobId = encodedId("Job", 9003);
+    mock.addJob(jobFixture({ id: jobId, jobStatus: "upcoming", completedAt: null }));
+    mock.addVisit({ id: encodedId("Visit", 32), completedAt: "2026-01-05T13:10:00Z", jobId });
+    mock.addVisit({ id: encodedId("Visit", 33), completedAt: null, jobId });
+    const { accessToken } = await install();
+    expect(await connector.toDomainEvents(webhookOf(connector, "VISIT_COMPLETE", encodedId("Visit", 32)), api(accessToken))).toMatchObject([
+      { type: "job.completed", job: { hostJobId: jobId, status: "upcoming", completedAt: new Date("2026-01-05T13:10:00Z") } },
+    ]);
+    expect(await connector.toDomainEvents(webhookOf(connector, "VISIT_COMPLETE", encodedId("Visit", 33)), api(accessToken))).toMatchObject([
+      { type: "job.updated", job: { hostJobId: jobId, status: "upcoming", completedAt: null } },
+    ]);
+  });
+
   it("CLIENT_UPDATE yields customer.updated; unknown items yield nothing", async () => {
     const { connector, mock, install } = setup();
     mock.addClient(clientFixture({ id: encodedId("Client", 502), emails: [], phones: [{ number: "n/a", primary: true }] }));
@@ -243,7 +299,7 @@ describe("Jobber webhooks to domain events", () => {
         occurredAt: new Date("2026-01-05T14:45:00Z"),
       },
     ]);
-    expect(await connector.toDomainEvents(webhookOf(connector, "JOB_CLOSED", encodedId("Job", 404)), api(accessToken))).toEqual([]);
+    expect(await connector.toDomainEvents(webhookOf(connector, "JOB_UPDATE", encodedId("Job", 404)), api(accessToken))).toEqual([]);
   });
 
   it("APP_DISCONNECT yields app.uninstalled without touching the API; other topics are ignored", async () => {
@@ -307,7 +363,7 @@ describe("Jobber API limits and failures", () => {
       const grant = await install();
       mock.disconnect(ACCOUNT, as);
       await expect(
-        connector.toDomainEvents(webhookOf(connector, "JOB_CLOSED", encodedId("Job", 9001)), api(grant.accessToken)),
+        connector.toDomainEvents(webhookOf(connector, "JOB_UPDATE", encodedId("Job", 9001)), api(grant.accessToken)),
       ).rejects.toBeInstanceOf(HostDisconnectedError);
       if (as === "http") await expect(connector.refresh(grant.refreshToken!)).rejects.toBeInstanceOf(HostDisconnectedError);
     }
@@ -320,5 +376,53 @@ describe("Jobber API limits and failures", () => {
       code: "unauthorized",
       retryable: false,
     });
+  });
+});
+
+// The stand-in executes each query against Jobber's types (test/mocks/jobber.ts), so the answer
+// holds what the query selects and nothing else: a field dropped from or misspelt in
+// app/hosts/jobber/queries.ts fails here instead of being papered over by a whole fixture.
+describe("Jobber GraphQL stand-in", () => {
+  it("every query Kudos sends is valid against Jobber's schema", () => {
+    for (const operation of [ACCOUNT_QUERY, CLIENT_QUERY, JOB_QUERY, VISIT_QUERY]) {
+      expect(validate(JOBBER_SCHEMA, parse(operation.query)).map((e) => e.message), operation.name).toEqual([]);
+    }
+  });
+
+  it("answers exactly the selection set, honouring field arguments", async () => {
+    const { install } = setup();
+    const { accessToken } = await install();
+    const res = await fetch(JOBBER_GRAPHQL_URL, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${accessToken}`, "Content-Type": "application/json", "X-JOBBER-GRAPHQL-VERSION": "2025-04-16" },
+      body: JSON.stringify({
+        operationName: "Narrow",
+        query: "query Narrow($id: EncodedId!) { job(id: $id) { id client { firstName } lineItems(first: 1) { nodes { name } } } }",
+        variables: { id: encodedId("Job", 9001) },
+      }),
+    });
+    const body = (await res.json()) as { data: unknown; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ job: { id: encodedId("Job", 9001), client: { firstName: "Dana" }, lineItems: { nodes: [{ name: "Lawn mowing" }] } } });
+  });
+
+  it("refuses a misspelt field, an unknown field and a missing argument, as Jobber does, and charges nothing", async () => {
+    const { mock, install } = setup();
+    const { accessToken } = await install();
+    const client = new JobberGraphqlClient({ version: "2025-04-16", sleep: async () => {} });
+    const variant = (query: string): JobberOperation => ({ ...JOB_QUERY, query });
+    const available = mock.throttle.currentlyAvailable;
+    const cases: Array<[string, string]> = [
+      [JOB_QUERY.query.replace("emails { address primary }", "emails { adress primary }"), 'Cannot query field "adress" on type "Email"'],
+      [JOB_QUERY.query.replace("jobStatus", "status"), 'Cannot query field "status" on type "Job"'],
+      [JOB_QUERY.query.replace("job(id: $id)", "job"), 'Field "job" argument "id" of type "EncodedId!" is required'],
+    ];
+    for (const [query, message] of cases) {
+      const err = await client.request(accessToken, variant(query), { id: encodedId("Job", 9001) }, jobResponseSchema).catch((e: unknown) => e);
+      expect(err, message).toBeInstanceOf(HostApiError);
+      expect((err as HostApiError).message).toContain(message);
+      expect(err).toMatchObject({ code: "graphql_error", retryable: false });
+    }
+    expect(mock.throttle.currentlyAvailable).toBe(available);
   });
 });

@@ -46,13 +46,17 @@ describe("loadHostManifests", () => {
         tokenUrl: "https://api.getjobber.com/api/oauth/token",
         redirectPath: "/auth/hosts/jobber/callback",
       },
-      adminOrigins: ["https://secure.getjobber.com"],
-      webhooks: [{ topics: ["JOB_CLOSED", "VISIT_COMPLETE", "CLIENT_UPDATE", "APP_DISCONNECT"], path: "/webhooks/hosts/jobber" }],
+      adminMode: "standalone",
+      adminOrigins: [],
+      // Only topics of Jobber's documented WebHookTopicEnum (JOB_CLOSED is unconfirmed): a job's
+      // completion is read from its status on JOB_UPDATE, or a visit's on VISIT_COMPLETE.
+      webhooks: [{ topics: ["JOB_UPDATE", "VISIT_COMPLETE", "CLIENT_UPDATE", "APP_DISCONNECT"], path: "/webhooks/hosts/jobber" }],
     });
     expect(sandbox).toMatchObject({
       protocol: "generic",
       credentials: { source: "builtin" },
       oauth: { authorizeUrl: "/sandbox/oauth/authorize", tokenUrl: "/sandbox/oauth/token" },
+      adminMode: "embedded",
       adminOrigins: ["self"],
     });
     expect(sandbox?.webhooks[0]?.topics).toContain("customers.redact");
@@ -62,7 +66,7 @@ describe("loadHostManifests", () => {
     const dir = tempExtensions({
       jobber: jobberToml
         .replace('token_url = "https://api.getjobber.com/api/oauth/token"', 'token_url = "ftp://jobber"')
-        .replace('origins = ["https://secure.getjobber.com"]', 'origins = ["https://secure.getjobber.com/admin"]'),
+        .replace('mode = "standalone"', 'mode = "embedded"\norigins = ["https://secure.getjobber.com/admin"]'),
     });
     const err = loadError(dir);
     expect(err.file).toBe(path.join(dir, "jobber", "kudos.extension.toml"));
@@ -71,6 +75,38 @@ describe("loadHostManifests", () => {
       "oauth.token_url: must be an https URL or a path starting with /",
       "admin.origins.0: must be \"self\" or an origin like https://admin.example.com (no path, no trailing slash)",
     ]);
+  });
+
+  it("checks the admin mode against its origins", () => {
+    const framedStandalone = loadError(tempExtensions({ jobber: jobberToml.replace('mode = "standalone"', 'mode = "standalone"\norigins = ["https://secure.getjobber.com"]') }));
+    expect(framedStandalone.problems).toEqual(["admin.origins: must be empty: a standalone admin is never framed"]);
+    const unframedEmbedded = loadError(tempExtensions({ jobber: jobberToml.replace('mode = "standalone"', 'mode = "embedded"') }));
+    expect(unframedEmbedded.problems).toEqual(["admin.origins: needs at least one origin (the host admin that frames Kudos)"]);
+    const unknown = loadError(tempExtensions({ jobber: jobberToml.replace('mode = "standalone"', 'mode = "popup"') }));
+    expect(unknown.problems).toEqual(["admin.mode: must be one of embedded, standalone"]);
+  });
+
+  it("reads Jobber's GraphQL endpoint from [api] graphql_url, checked like the other endpoints", () => {
+    const withApi = (url: string, toml = jobberToml) => `${toml}\n[api]\ngraphql_url = "${url}"\n`;
+    const [jobber] = loadHostManifests(tempExtensions({ jobber: withApi("http://127.0.0.1:4567/api/graphql") }));
+    expect(jobber?.api).toEqual({ graphqlUrl: "http://127.0.0.1:4567/api/graphql" });
+    expect(loadHostManifests()[0]?.api).toBeUndefined();
+
+    expect(loadError(tempExtensions({ jobber: withApi("http://jobber.example/api/graphql") })).problems).toEqual(["api.graphql_url: must be an https URL"]);
+    // A path would be Kudos itself: Jobber's API is always elsewhere.
+    expect(loadError(tempExtensions({ jobber: withApi("/api/graphql") })).problems).toEqual(["api.graphql_url: must be an https URL"]);
+    expect(loadError(tempExtensions({ jobber: `${jobberToml}\n[api]\ngraphql = "https://x.example"\n` })).problems).toEqual([
+      expect.stringMatching(/^api: Unrecognized key.*graphql/),
+    ]);
+    const generic = readFileSync("extensions/sandbox/kudos.extension.toml", "utf8");
+    expect(loadError(tempExtensions({ sandbox: withApi("https://api.example/graphql", generic) })).problems).toEqual([
+      'api.graphql_url: is only read for protocol "jobber"',
+    ]);
+  });
+
+  it("requires the one callback route there is", () => {
+    const moved = loadError(tempExtensions({ jobber: jobberToml.replace('redirect_path = "/auth/hosts/jobber/callback"', 'redirect_path = "/oauth/callback"') }));
+    expect(moved.problems).toEqual(["oauth.redirect_path: must be /auth/hosts/jobber/callback"]);
   });
 
   it("reports TOML syntax errors with their line", () => {
@@ -90,7 +126,7 @@ describe("loadHostManifests", () => {
         expect.stringMatching(/^\(file\): Unrecognized key.*colour/),
         "credentials.client_secret_env: must be an environment variable name like JOBBER_CLIENT_ID",
         "webhooks.subscriptions.0.uri: must be /webhooks/hosts/jobber",
-        expect.stringMatching(/^webhooks\.subscriptions\.0\.topics\.0: unknown generic topic "JOB_CLOSED"/),
+        expect.stringMatching(/^webhooks\.subscriptions\.0\.topics\.0: unknown generic topic "JOB_UPDATE"/),
       ]),
     );
     const moved = loadError(tempExtensions({ acme: jobberToml }));
@@ -122,10 +158,22 @@ describe("createHostRegistry", () => {
     ]);
     expect(registry.get("jobber")?.fetchJob).toBeTypeOf("function");
     expect(registry.get("sandbox")?.fetchJob).toBeUndefined();
-    expect(registry.sessionKeys()).toEqual([
-      { host: "jobber", clientId: "jid", secret: "jsecret", adminOrigins: ["https://secure.getjobber.com"] },
-      { host: "sandbox", clientId: "sid", secret: "ssecret", adminOrigins: ["http://localhost:3000"] },
-    ]);
+    // Jobber's admin is standalone: it issues no session tokens, so it has no session key.
+    expect(registry.sessionKeys()).toEqual([{ host: "sandbox", clientId: "sid", secret: "ssecret", adminOrigins: ["http://localhost:3000"] }]);
+  });
+
+  it("sends Jobber's GraphQL requests to the manifest's graphql_url, or to Jobber's own", async () => {
+    const urls: string[] = [];
+    const fetch: typeof globalThis.fetch = async (input) => {
+      urls.push(String(input));
+      return Response.json({ data: { job: null }, extensions: { cost: { requestedQueryCost: 1, actualQueryCost: 1 } } });
+    };
+    const dir = tempExtensions({ jobber: `${jobberToml}\n[api]\ngraphql_url = "http://127.0.0.1:4567/api/graphql"\n` });
+    const credentials = { ...env, JOBBER_CLIENT_ID: "jid", JOBBER_CLIENT_SECRET: "jsecret" };
+    for (const found of [loadHostManifests(dir), manifests]) {
+      await createHostRegistry({ manifests: found, env: credentials, fetch }).get("jobber")!.fetchJob!("token", "gid-1");
+    }
+    expect(urls).toEqual(["http://127.0.0.1:4567/api/graphql", "https://api.getjobber.com/api/graphql"]);
   });
 
   it("takes the sandbox's generated credentials from the caller only", () => {

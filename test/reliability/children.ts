@@ -38,6 +38,8 @@ export async function processorChildCommand(): Promise<string[]> {
 export interface ProcessorChild {
   readonly proc: ChildProcess;
   readonly ready: Promise<void>;
+  /** Resolves when the child first calls a provider (or exits). */
+  readonly firstSend: Promise<void>;
   /** Between "claim" and "done": killing now interrupts a batch. */
   inBatch(): boolean;
   batches(): number;
@@ -57,6 +59,8 @@ export function startProcessorChild(command: string[], args: string[]): Processo
   });
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let markSending: () => void = () => {};
+  const firstSend = new Promise<void>((resolve) => (markSending = resolve));
   let inBatch = false;
   let batches = 0;
   let buffered = "";
@@ -68,6 +72,7 @@ export function startProcessorChild(command: string[], args: string[]): Processo
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
       if (line === "ready") markReady();
+      else if (line === "send") markSending();
       else if (line === "claim") inBatch = true;
       else if (line.startsWith("done")) {
         inBatch = false;
@@ -80,15 +85,18 @@ export function startProcessorChild(command: string[], args: string[]): Processo
   });
   // Writing to a killed child's stdin must not crash the test process.
   proc.stdin!.on("error", () => {});
+  // "close", not "exit": by then all of the child's output has been read (its batch count is final).
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    proc.on("exit", (code, signal) => {
+    proc.on("close", (code, signal) => {
       markReady();
+      markSending();
       resolve({ code, signal, stderr });
     }),
   );
   return {
     proc,
     ready,
+    firstSend,
     inBatch: () => inBatch,
     batches: () => batches,
     exited,

@@ -3,17 +3,24 @@
 // outcome) and restarted; then a final drain. Leases are short and the clock runs at real speed,
 // so the dead processors' touches come back to the living ones. The outbox's unique idempotency
 // key plays the provider; a second scenario sends email through the Resend transport to a real
-// HTTP server that keeps Resend's Idempotency-Key rules, to check the provider's side too.
+// HTTP server that keeps Resend's Idempotency-Key rules, and SMS through the Twilio transport to
+// one that, like Twilio, has no idempotency key and records every text it accepts: the providers'
+// side. A text accepted from a processor killed before it recorded the outcome goes out again
+// (docs/decisions/0002); the suite counts those repeats and bounds them by what the kills left in
+// that window.
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPacer, createResendTransport, withRetries } from "~/engine/transports/index.server";
+import { createPacer, createResendTransport, createTwilioTransport, withRetries } from "~/engine/transports/index.server";
 import { createLogger } from "~/logger.server";
 import { useTestDatabase } from "../helpers/db";
 import { processorDeps } from "../helpers/engine";
+import { TEST_TWILIO_ACCOUNT_SID, TEST_TWILIO_AUTH_TOKEN } from "../mocks/twilio";
 import { processorChildCommand, startProcessorChild, type ProcessorChild } from "./children";
-import { drainAll, installBusinesses, pendingTouches, RealtimeClock, report, seedBacklog, sized, sleep } from "./harness";
+import { drainAll, installBusinesses, pendingTouches, RealtimeClock, report, seedBacklog, sized, sleep, switchPreset } from "./harness";
 import { checkInvariants, describeViolations, type ProviderDelivery } from "./invariants";
+import { twilioDeliveries } from "./providers";
 import { startResendServer, type ResendServer } from "./resend-server";
+import { startTwilioServer, type TwilioServer, type TwilioServerMessage } from "./twilio-server";
 
 const db = useTestDatabase();
 const LEASE_MS = 2_000;
@@ -22,17 +29,27 @@ const CHILDREN = 3;
 const STANDBY = 2;
 
 let resend: ResendServer;
+let twilio: TwilioServer;
 let command: string[] = [];
 beforeAll(async () => {
   resend = await startResendServer();
+  twilio = await startTwilioServer();
   command = await processorChildCommand();
 });
 afterAll(async () => {
   await resend.close();
+  await twilio.close();
   if (command[0]?.endsWith(".mjs")) await rm(command[0], { force: true });
 });
 
+/** A processor killed with SIGKILL, and how many batches it had finished (the next one was cut short). */
+interface KilledProcessor {
+  pid: string;
+  batchesDone: number;
+}
+
 interface CrashRun {
+  killed: KilledProcessor[];
   kills: number;
   killedMidBatch: number;
   processes: number;
@@ -43,7 +60,9 @@ interface CrashRun {
 
 /**
  * Keeps CHILDREN processors working, each killed at a random moment of its first batches and
- * replaced at once by a warm standby, until `kills` kills.
+ * replaced at once by a warm standby, until `kills` kills. The moment is counted from the child's
+ * first provider call, not from "go": on a loaded machine a child can take most of 720 ms to
+ * prepare its first batch, and the kills are meant to meet sends.
  */
 async function killRepeatedly(args: string[], kills: number, deadlineMs: number): Promise<CrashRun> {
   const started = Date.now();
@@ -53,6 +72,7 @@ async function killRepeatedly(args: string[], kills: number, deadlineMs: number)
   let batches = 0;
   let readyWaitMs = 0;
   const unexpected: string[] = [];
+  const dead: KilledProcessor[] = [];
   const standby: ProcessorChild[] = [];
   const more = () => killed < kills && Date.now() - started < deadlineMs;
   const spare = () => standby.push(startProcessorChild(command, args));
@@ -67,6 +87,7 @@ async function killRepeatedly(args: string[], kills: number, deadlineMs: number)
       readyWaitMs += Date.now() - waitStart;
       child.go();
       restarts += 1;
+      await child.firstSend;
       await sleep(20 + Math.random() * 700);
       if (more()) {
         if (child.inBatch()) midBatch += 1;
@@ -77,6 +98,7 @@ async function killRepeatedly(args: string[], kills: number, deadlineMs: number)
       }
       const exit = await child.exited;
       batches += child.batches();
+      if (exit.signal === "SIGKILL") dead.push({ pid: String(child.proc.pid), batchesDone: child.batches() });
       if (exit.signal !== "SIGKILL" && exit.code !== 0) unexpected.push(`exit ${exit.code}: ${exit.stderr}`);
     }
   };
@@ -88,6 +110,7 @@ async function killRepeatedly(args: string[], kills: number, deadlineMs: number)
   }
   expect(unexpected, unexpected.join("\n")).toEqual([]);
   return {
+    killed: dead,
     kills: killed,
     killedMidBatch: midBatch,
     processes: restarts,
@@ -97,14 +120,53 @@ async function killRepeatedly(args: string[], kills: number, deadlineMs: number)
   };
 }
 
-async function scenario(mode: "outbox" | "resend", opts: { perBusiness: number; kills: number }) {
+/**
+ * The SMS repeat window, from Twilio's side: texts accepted more than once per touch, and the texts
+ * the kills exposed (accepted during a batch its processor never finished). Every repeat must
+ * follow an exposed text: nothing else may send a text twice.
+ */
+function smsRepeats(messages: readonly TwilioServerMessage[], killed: readonly KilledProcessor[]) {
+  const cutShort = new Map(killed.map((k) => [k.pid, k.batchesDone + 1]));
+  const exposed = messages.filter((m) => m.process !== null && cutShort.get(m.process) === m.batch);
+  const byTouch = new Map<string, TwilioServerMessage[]>();
+  for (const d of twilioDeliveries(messages)) {
+    const id = `${d.enrollmentId}#${d.position}`;
+    byTouch.set(id, [...(byTouch.get(id) ?? []), messages.find((m) => m.sid === d.messageId)!]);
+  }
+  const repeated = [...byTouch].filter(([, ms]) => ms.length > 1);
+  // Every acceptance but the last must have been cut short by a kill, or something else sent twice.
+  const cut = new Set(exposed);
+  const unexplained = repeated.filter(([, ms]) => ms.slice(0, -1).some((m) => !cut.has(m))).map(([id]) => id);
+  return {
+    repeats: repeated.reduce((n, [, ms]) => n + ms.length - 1, 0),
+    repeatedTouches: repeated.map(([id]) => id),
+    exposed: exposed.length,
+    killsInsideSend: new Set(exposed.map((m) => `${m.process}/${m.batch}`)).size,
+    unexplained,
+  };
+}
+
+async function scenario(mode: "outbox" | "http", opts: { perBusiness: number; kills: number }) {
   const clock = new RealtimeClock();
   const businesses = await installBusinesses(db(), clock, 2);
   const businessIds = businesses.map((b) => b.businessId);
-  const touches = await seedBacklog(db().pool, businesses, opts.perBusiness, new Date(clock.now().getTime() - 60_000));
+  const dueAt = new Date(clock.now().getTime() - 60_000);
+  let touches: number;
+  if (mode === "http") {
+    // One business texts first (the aggressive preset) and is due first, so the kills meet
+    // texts from the start; the other sends the standard email, text, email.
+    const textingFirst = await switchPreset(db(), clock, businesses[1]!, "aggressive");
+    touches = (await seedBacklog(db().pool, [textingFirst], opts.perBusiness, new Date(dueAt.getTime() - 60_000))) + (await seedBacklog(db().pool, [businesses[0]!], opts.perBusiness, dueAt));
+  } else {
+    touches = await seedBacklog(db().pool, businesses, opts.perBusiness, dueAt);
+  }
   const deliveriesBefore = resend.deliveries.length;
+  const textsBefore = twilio.messages.length;
 
-  const args = [db().url, ...clock.args(), String(LEASE_MS), String(BATCH), mode, resend.url];
+  const args =
+    mode === "http"
+      ? [db().url, ...clock.args(), String(LEASE_MS), String(BATCH), "resend", resend.url, "twilio", twilio.url]
+      : [db().url, ...clock.args(), String(LEASE_MS), String(BATCH), "outbox", resend.url];
   const crash = await killRepeatedly(args, opts.kills, sized(90_000, 150_000));
   const leftAfterKills = await pendingTouches(db().pool);
   // Where the kills left touches: leased by a dead processor, or in the provider window (intent
@@ -119,39 +181,57 @@ async function scenario(mode: "outbox" | "resend", opts: { perBusiness: number; 
 
   // Whatever the dead left leased comes back once the lease ends; one clean processor finishes.
   await sleep(LEASE_MS + 100);
-  const email = mode === "resend" ? resendTransport(clock) : undefined;
-  await drainAll(processorDeps(db(), { clock: clock as never, ...(email ? { email } : {}) }), { batchSize: BATCH, leaseMs: LEASE_MS });
+  const providers = mode === "http" ? { email: resendTransport(clock), sms: twilioTransport(clock) } : {};
+  await drainAll(processorDeps(db(), { clock: clock as never, ...providers }), { batchSize: BATCH, leaseMs: LEASE_MS });
 
-  const deliveries: ProviderDelivery[] = resend.deliveries.slice(deliveriesBefore);
+  const texts = twilio.messages.slice(textsBefore);
+  const deliveries: ProviderDelivery[] = [...resend.deliveries.slice(deliveriesBefore), ...twilioDeliveries(texts)];
   const result = await checkInvariants({
     db: db().pool,
     now: clock.now(),
     businessIds,
     drained: true,
-    ...(mode === "resend" ? { deliveries, completeProviders: ["resend"] } : {}),
+    ...(mode === "http" ? { deliveries, completeProviders: ["resend", "twilio"] } : {}),
   });
+  const sms = smsRepeats(texts, crash.killed);
   const { rows } = await db().pool.query<{ status: string; n: number }>(
     `SELECT status::text, count(*)::int AS n FROM enrollment WHERE business_id = ANY($1::uuid[]) GROUP BY status`,
     [businessIds],
   );
+  const { killed: _killed, ...crashFigures } = crash;
   report(`crash/${mode}`, {
     touches,
-    ...crash,
+    ...crashFigures,
     leftAfterKills,
     leasedByTheDead: window[0]!.leased,
     leftSending: window[0]!.sending,
-    acceptedButUnrecorded: mode === "resend" ? "n/a" : window[0]!.accepted_unrecorded,
+    acceptedButUnrecorded: mode === "http" ? "n/a" : window[0]!.accepted_unrecorded,
     sent: result.figures.touchesSent,
-    providerAccepted: mode === "resend" ? deliveries.length + result.figures.outboxMessages : result.figures.outboxMessages,
+    providerAccepted: mode === "http" ? deliveries.length : result.figures.outboxMessages,
+    ...(mode === "http" ? { textsAccepted: texts.length, textsExposedByKills: sms.exposed, killsInsideSend: sms.killsInsideSend, textsRepeated: sms.repeats } : {}),
     violations: result.violations.length,
   });
-  return { touches, crash, window: window[0]!, result, enrollments: rows, deliveries };
+  return { touches, crash, window: window[0]!, result, enrollments: rows, deliveries, sms };
 }
 
 // Resend's batch endpoint takes one Idempotency-Key per request. The processor records each
 // request (key, members, exact payload) before making it, and a processor recovering a crashed
 // batch re-sends that very request, which the provider answers from its idempotency cache. The
 // outbox (one key per email) cannot show a repeat; this HTTP stand-in can.
+
+function twilioTransport(clock: RealtimeClock) {
+  return withRetries(
+    createTwilioTransport({
+      accountSid: TEST_TWILIO_ACCOUNT_SID,
+      authToken: TEST_TWILIO_AUTH_TOKEN,
+      fromNumber: "+15550001111",
+      logger: createLogger("silent"),
+      clock,
+      baseUrl: twilio.url,
+    }),
+    { baseDelayMs: 20, maxDelayMs: 1_000 },
+  );
+}
 
 function resendTransport(clock: RealtimeClock) {
   return withRetries(
@@ -184,18 +264,25 @@ describe("processors killed with SIGKILL mid-drain", () => {
   );
 
   it(
-    "Resend over HTTP: every touch goes out, and no email is accepted twice",
+    "Resend and Twilio over HTTP: every touch goes out, no email is accepted twice, texts repeat only where a kill cut a send short",
     async () => {
-      const { touches, crash, result, deliveries } = await scenario("resend", { perBusiness: sized(300, 800), kills: sized(8, 16) });
+      const { touches, crash, result, deliveries, sms } = await scenario("http", { perBusiness: sized(300, 800), kills: sized(8, 16) });
       expect(crash.kills).toBeGreaterThanOrEqual(sized(8, 16));
-      const duplicates = result.violations.filter((v) => v.invariant === "sent_twice");
+      const textTouches = new Set(deliveries.filter((d) => d.provider === "twilio").map((d) => `${d.enrollmentId}#${d.position}`));
+      const emailTwice = result.violations.filter((v) => v.invariant === "sent_twice" && !textTouches.has(v.subject));
+      const textTwice = result.violations.filter((v) => v.invariant === "sent_twice" && textTouches.has(v.subject));
       const others = result.violations.filter((v) => v.invariant !== "sent_twice");
       expect(others, describeViolations(others)).toEqual([]);
-      expect(duplicates, describeViolations(duplicates)).toEqual([]);
-      report("crash/resend duplicates", { emailsAcceptedTwice: duplicates.length });
-      // Every touch reached its provider: emails (touches 1 and 3) at Resend, texts in the outbox.
-      const emailed = new Set(deliveries.map((d) => `${d.enrollmentId}#${d.position}`));
-      expect(emailed.size + result.figures.outboxMessages).toBe(touches);
+      expect(emailTwice, describeViolations(emailTwice)).toEqual([]);
+      report("crash/http duplicates", { emailsAcceptedTwice: emailTwice.length, textsRepeated: sms.repeats, textsExposedByKills: sms.exposed, killsInsideSend: sms.killsInsideSend });
+      // The documented SMS window, bounded: every repeated text was first accepted in a batch a
+      // kill cut short, and there are no more repeats than texts those batches had sent.
+      expect(sms.unexplained).toEqual([]);
+      expect(sms.repeats).toBeLessThanOrEqual(sms.exposed);
+      expect(textTwice.map((v) => v.subject).sort()).toEqual([...sms.repeatedTouches].sort());
+      // Every touch reached its provider: emails at Resend, texts at Twilio.
+      const reached = new Set(deliveries.map((d) => `${d.enrollmentId}#${d.position}`));
+      expect(reached.size).toBe(touches);
       expect(result.figures.touchesSent).toBe(touches);
     },
     sized(120_000, 240_000),
@@ -230,6 +317,52 @@ describe("processors killed with SIGKILL mid-drain", () => {
         completeProviders: ["resend"],
       });
       expect(result.violations, describeViolations(result.violations)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it(
+    "Twilio over HTTP: texts Twilio accepted from a processor killed before it heard back go out once more each (the documented window), nothing else repeats",
+    async () => {
+      const clock = new RealtimeClock();
+      const businesses = await installBusinesses(db(), clock, 1);
+      const touches = await seedBacklog(db().pool, businesses, 120, new Date(clock.now().getTime() - 60_000));
+      const emailsBefore = resend.deliveries.length;
+      const textsBefore = twilio.messages.length;
+      const child = startProcessorChild(command, [db().url, ...clock.args(), String(LEASE_MS), String(BATCH), "resend", resend.url, "twilio", twilio.url]);
+      // Killed as soon as Twilio has the first of its texts; the others it had in flight may land too.
+      twilio.onAccepted = async () => {
+        twilio.onAccepted = null;
+        child.kill();
+        await child.exited;
+      };
+      await child.ready;
+      child.go();
+      expect((await child.exited).signal).toBe("SIGKILL");
+      const exposed = twilio.messages.slice(textsBefore);
+      expect(exposed.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(exposed.map((m) => m.process))).toEqual(new Set([String(child.proc.pid)]));
+
+      await sleep(LEASE_MS + 100);
+      await drainAll(processorDeps(db(), { clock: clock as never, email: resendTransport(clock), sms: twilioTransport(clock) }), { batchSize: BATCH, leaseMs: LEASE_MS });
+      const texts = twilio.messages.slice(textsBefore);
+      const result = await checkInvariants({
+        db: db().pool,
+        now: clock.now(),
+        businessIds: businesses.map((b) => b.businessId),
+        drained: true,
+        deliveries: [...resend.deliveries.slice(emailsBefore), ...twilioDeliveries(texts)],
+        completeProviders: ["resend", "twilio"],
+      });
+      const sms = smsRepeats(texts, [{ pid: String(child.proc.pid), batchesDone: child.batches() }]);
+      report("crash/twilio window", { textsAcceptedFromTheKilled: exposed.length, textsRepeated: sms.repeats });
+      // Exactly the texts the dead processor had handed to Twilio went out a second time.
+      expect(sms).toMatchObject({ repeats: exposed.length, exposed: exposed.length, unexplained: [] });
+      const exposedTouches = twilioDeliveries(exposed).map((d) => `${d.enrollmentId}#${d.position}`).sort();
+      expect([...sms.repeatedTouches].sort()).toEqual(exposedTouches);
+      expect(result.violations.filter((v) => v.invariant !== "sent_twice"), describeViolations(result.violations)).toEqual([]);
+      expect(result.violations.map((v) => v.subject).sort()).toEqual(exposedTouches);
+      expect(result.figures.touchesSent).toBe(touches);
     },
     60_000,
   );

@@ -2,19 +2,36 @@
 // a failover or an operator would) again and again, in the middle of a drain and in the middle of
 // webhook ingestion. The same process carries on, without a restart: the pool replaces its dead
 // connections, a batch that failed half-way leaves leases that expire and are claimed again, and
-// providers redeliver the webhooks that got a 5xx. Then the invariants hold.
+// providers redeliver the webhooks that got a 5xx. Then the invariants hold. The drain sends
+// through the real Resend and Twilio transports to stand-ins that record every email and text
+// they accept, and every send call is counted per touch: "once" is checked where a duplicate
+// would show (the outbox's unique key would hide one).
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { drain, type ProcessorDeps } from "~/engine/processor.server";
-import { createOutboxEmailTransport, createOutboxSmsTransport, withRetries } from "~/engine/transports/index.server";
+import {
+  createOutboxEmailTransport,
+  createOutboxSmsTransport,
+  createPacer,
+  createResendTransport,
+  createTwilioTransport,
+  withRetries,
+} from "~/engine/transports/index.server";
 import { createLogger } from "~/logger.server";
 import { useTestDatabase } from "../helpers/db";
 import { processorDeps } from "../helpers/engine";
+import { createResendMock, setupMockServer } from "../mocks/resend";
+import { createTwilioMock, TEST_TWILIO_ACCOUNT_SID, TEST_TWILIO_AUTH_TOKEN } from "../mocks/twilio";
 import { drainAll, installBusinesses, pendingTouches, RealtimeClock, report, seedBacklog, settlePool, sized, sleep, terminateBackends } from "./harness";
 import { checkInvariants, describeViolations } from "./invariants";
+import { acceptedMoreThanOnce, resendDeliveries, twilioDeliveries } from "./providers";
+import { createSendRecorder, type SendRecorder } from "./sends";
 import { deliverAll, hostWebhookJobs, providerWebhookJobs, sentTouches, webhookDeps } from "./webhooks";
 
 const db = useTestDatabase();
+const resend = createResendMock();
+const twilio = createTwilioMock();
+setupMockServer(...resend.handlers, ...twilio.handlers);
 const LEASE_MS = 1_500;
 let admin: pg.Client;
 
@@ -36,6 +53,22 @@ async function injectFaults(times: number, everyMs: number): Promise<{ rounds: n
   return { rounds: times, connectionsKilled };
 }
 
+/** The Resend and Twilio transports as in production (retries), each attempt seen by `sends`. */
+function providerDeps(clock: RealtimeClock, sends: SendRecorder): ProcessorDeps {
+  const logger = createLogger("silent");
+  return processorDeps(db(), {
+    clock: clock as never,
+    email: withRetries(
+      sends.email(createResendTransport({ apiKey: "re_db_faults", logger, clock, pacer: createPacer({ ratePerSecond: 10_000, burst: 100 }) })),
+      { baseDelayMs: 20 },
+    ),
+    sms: withRetries(
+      sends.sms(createTwilioTransport({ accountSid: TEST_TWILIO_ACCOUNT_SID, authToken: TEST_TWILIO_AUTH_TOKEN, fromNumber: "+15550001111", logger, clock })),
+      { baseDelayMs: 20 },
+    ),
+  });
+}
+
 function deps(clock: RealtimeClock): ProcessorDeps {
   const logger = createLogger("silent");
   // As in production (app/services.server.ts): the transports retry what may succeed later.
@@ -54,7 +87,8 @@ describe("connections terminated under load", () => {
       const businesses = await installBusinesses(db(), clock, 2);
       const businessIds = businesses.map((b) => b.businessId);
       const touches = await seedBacklog(db().pool, businesses, sized(400, 1_500), new Date(clock.now().getTime() - 60_000));
-      const p = deps(clock);
+      const sends = createSendRecorder();
+      const p = providerDeps(clock, sends);
 
       // The in-process scheduler's loop (app/engine/scheduler.server.ts): a failed drain is logged
       // and the next tick tries again; here with a short lease so failed batches come back soon.
@@ -80,12 +114,33 @@ describe("connections terminated under load", () => {
       await settlePool(db().pool);
       await drainAll(p, { batchSize: 200, leaseMs: LEASE_MS });
 
-      const result = await checkInvariants({ db: db().pool, now: clock.now(), businessIds, drained: true });
-      report("db-faults/drain", { touches, ...faults, failedDrains, sent: result.figures.touchesSent, failed: result.figures.touchesFailed, violations: result.violations.length });
+      const deliveries = [...resendDeliveries(resend.emails), ...twilioDeliveries(twilio.messages)];
+      const result = await checkInvariants({ db: db().pool, now: clock.now(), businessIds, drained: true, deliveries, completeProviders: ["resend", "twilio"] });
+      const counts = sends.counts();
+      report("db-faults/drain", {
+        touches,
+        ...faults,
+        failedDrains,
+        sent: result.figures.touchesSent,
+        failed: result.figures.touchesFailed,
+        emailCalls: counts.emailCalls,
+        smsCalls: counts.smsCalls,
+        replays: counts.replays,
+        emailsAccepted: resend.emails.length,
+        textsAccepted: twilio.messages.length,
+        violations: result.violations.length,
+      });
       expect(faults.connectionsKilled).toBeGreaterThan(0);
       expect(failedDrains).toBeGreaterThan(0);
       expect(result.violations, describeViolations(result.violations)).toEqual([]);
-      expect(result.figures).toMatchObject({ touchesSent: touches, outboxMessages: touches, touchesFailed: 0, unresolvedSending: 0 });
+      expect(result.figures).toMatchObject({ touchesSent: touches, outboxMessages: 0, touchesFailed: 0, unresolvedSending: 0 });
+      // Once, counted where a duplicate would show: every touch handed to its provider and
+      // accepted by it exactly once (emails 1 and 3 at Resend, texts 2 at Twilio).
+      expect(counts.doubleSends).toEqual([]);
+      expect(counts.emailTouches + counts.smsTouches).toBe(touches);
+      expect(counts.smsCalls).toBe(counts.smsTouches);
+      expect(acceptedMoreThanOnce(deliveries)).toEqual(new Map());
+      expect(resend.emails.length + twilio.messages.length).toBe(touches);
     },
     sized(150_000, 240_000),
   );

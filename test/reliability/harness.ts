@@ -6,9 +6,12 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { Database } from "~/db.server";
 import { drain, type DrainOptions, type DrainSummary, type ProcessorDeps } from "~/engine/processor.server";
-import type { Clock } from "~/lib/clock.server";
+import { duplicateCampaign, listPresets, pauseCampaign, resumeCampaign } from "~/domain/campaigns.server";
+import type { Clock, ManualClock } from "~/lib/clock.server";
 import { BUSINESS_SETTINGS } from "../helpers/engine";
-import { installTestBusiness } from "../helpers/fixtures";
+import { deps as domainDeps, installTestBusiness } from "../helpers/fixtures";
+
+import { sleep } from "./clock";
 
 export { RealtimeClock, VIRTUAL_ORIGIN, sleep } from "./clock";
 
@@ -47,6 +50,16 @@ export async function installBusinesses(db: Database, clock: Clock, count: numbe
     out.push({ businessId: business.id, campaignId });
   }
   return out;
+}
+
+/** Switches a business to an active copy of another preset (e.g. "aggressive": a text first). */
+export async function switchPreset(db: Database, clock: Clock, business: SeededBusiness, presetKey: "conservative" | "aggressive"): Promise<SeededBusiness> {
+  const d = domainDeps(db.prisma, clock as ManualClock);
+  await pauseCampaign(d, business.businessId, business.campaignId);
+  const preset = (await listPresets(db.prisma)).find((p) => p.presetKey === presetKey)!;
+  const copy = await duplicateCampaign(d, business.businessId, preset.id);
+  await resumeCampaign(d, business.businessId, copy.id);
+  return { businessId: business.businessId, campaignId: copy.id };
 }
 
 let seedRun = 0;
@@ -117,13 +130,27 @@ export async function terminateBackends(admin: pg.Client | pg.Pool, database: st
 /**
  * Drains until a whole pass claims nothing. (One `drain` stops after a short batch, and an
  * enrollment's next touch, scheduled in the past, becomes due as soon as the previous one is out.)
+ * With a clock at real speed, a slow batch may leave texts it had no time to start leased until
+ * its lease ends (the processor starts no text after half its lease): those are waited for.
  */
 export async function drainAll(deps: ProcessorDeps, opts: DrainOptions = {}): Promise<DrainSummary> {
   const total: DrainSummary = { claimed: 0, sent: 0, deferred: 0, skipped: 0, failed: 0, completed: 0, batches: 0 };
+  const giveUpAt = Date.now() + 60_000;
   for (;;) {
     const pass = await drain(deps, opts);
     for (const k of Object.keys(total) as (keyof DrainSummary)[]) total[k] += pass[k];
-    if (pass.claimed === 0) return total;
+    if (pass.claimed > 0) continue;
+    const before = deps.clock.now().getTime();
+    const { rows } = await deps.pool.query<{ ms: number | null }>(
+      `SELECT (extract(epoch FROM min(lease_expires_at) - $1::timestamptz) * 1000)::float8 AS ms
+         FROM enrollment WHERE status = 'active' AND lease_token IS NOT NULL AND next_due_at <= $1`,
+      [new Date(before)],
+    );
+    const ms = rows[0]?.ms;
+    await sleep(5);
+    // Nothing leased, or a manual clock (its leases never run out while we wait).
+    if (ms === null || ms === undefined || deps.clock.now().getTime() === before || Date.now() > giveUpAt) return total;
+    await sleep(Math.min(Math.max(ms, 0), 5_000) + 20);
   }
 }
 

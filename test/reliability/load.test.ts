@@ -16,6 +16,7 @@ import { createTwilioMock, TEST_TWILIO_ACCOUNT_SID, TEST_TWILIO_AUTH_TOKEN, type
 import { drainAll, installBusinesses, RealtimeClock, report, seedBacklog, sized, sleep, terminateBackends } from "./harness";
 import { checkInvariants, describeViolations, type AcceptedWebhook, type ExpectedEffect } from "./invariants";
 import { resendDeliveries, twilioDeliveries } from "./providers";
+import { createSendRecorder, type SendRecorder } from "./sends";
 import { deliverAll, hostWebhookJobs, providerWebhookJobs, sentTouches, webhookDeps } from "./webhooks";
 
 // When recording a batch's outcomes fails after the provider calls (its connection terminated),
@@ -41,11 +42,15 @@ afterAll(async () => {
   await admin.end();
 });
 
-function transports(clock: RealtimeClock) {
+/** As in production, each attempt seen by `sends`. */
+function transports(clock: RealtimeClock, sends: SendRecorder) {
   return {
-    email: withRetries(createResendTransport({ apiKey: "re_load", logger, clock, timeoutMs: 2_000, pacer: createPacer({ ratePerSecond: 1_000, burst: 50, sleep: fastSleep }) }), { sleep: fastSleep }),
+    email: withRetries(
+      sends.email(createResendTransport({ apiKey: "re_load", logger, clock, timeoutMs: 2_000, pacer: createPacer({ ratePerSecond: 1_000, burst: 50, sleep: fastSleep }) })),
+      { sleep: fastSleep },
+    ),
     sms: withRetries(
-      createTwilioTransport({ accountSid: TEST_TWILIO_ACCOUNT_SID, authToken: TEST_TWILIO_AUTH_TOKEN, fromNumber: "+15550001111", logger, clock, timeoutMs: 2_000 }),
+      sends.sms(createTwilioTransport({ accountSid: TEST_TWILIO_ACCOUNT_SID, authToken: TEST_TWILIO_AUTH_TOKEN, fromNumber: "+15550001111", logger, clock, timeoutMs: 2_000 })),
       { sleep: fastSleep },
     ),
   };
@@ -64,15 +69,15 @@ describe("steady webhooks and concurrent drains, with faults", () => {
       const touches = await seedBacklog(db().pool, businesses, sized(300, 2_500), new Date(clock.now().getTime() - 60_000));
 
       const pools: Database[] = [createDatabase(db().url, 4), createDatabase(db().url, 4)];
-      const processors: ProcessorDeps[] = pools.map((d) => processorDeps(d, { clock: clock as never, ...transports(clock) }));
+      const sends = createSendRecorder();
+      const processors: ProcessorDeps[] = pools.map((d) => processorDeps(d, { clock: clock as never, ...transports(clock, sends) }));
       const w = webhookDeps(db(), clock);
       const end = Date.now() + DURATION_MS;
       let failedDrains = 0;
       let faultRounds = 0;
       let connectionsKilled = 0;
-      // Twilio failures by the index of the request that met them (the mock consumes one per request, in order).
-      const twilioFaultAt: TwilioFailure[] = [];
       let resendFaults = 0;
+      let twilioFaults = 0;
       const accepted: AcceptedWebhook[] = [];
       const effects: ExpectedEffect[] = [];
       const totals = { offered: 0, attempts: 0, answered5xx: 0, rejected: [] as string[], gaveUp: [] as string[] };
@@ -91,16 +96,20 @@ describe("steady webhooks and concurrent drains, with faults", () => {
         while (Date.now() < end - 1_000) {
           await sleep(700 + Math.random() * 600);
           faultRounds += 1;
-          const burst: ResendFailure[] = [{ kind: "rate_limit", retryAfterSeconds: 1 }, { kind: "server_error" }, { kind: "malformed" }, { kind: "network" }];
+          // Some refuse the request, some come after the provider accepted it (its answer is lost).
+          const burst: ResendFailure[] = [
+            { kind: "rate_limit", retryAfterSeconds: 1 },
+            { kind: "server_error" },
+            { kind: "malformed" },
+            { kind: "network" },
+            { kind: "server_error", accepted: true },
+            { kind: "network", accepted: true },
+          ];
           resend.queueFailures(burst[faultRounds % burst.length]!);
           resendFaults += 1;
-          const twilioBurst: TwilioFailure[] = [{ kind: "rate_limit" }, { kind: "server_error" }, { kind: "network" }];
-          // Only when the last burst was consumed, so request i met exactly twilioFaultAt[i].
-          if (twilio.requests.length >= twilioFaultAt.length) {
-            const f = twilioBurst[faultRounds % twilioBurst.length]!;
-            twilioFaultAt[twilio.requests.length] = f;
-            twilio.queueFailures(f);
-          }
+          const twilioBurst: TwilioFailure[] = [{ kind: "rate_limit" }, { kind: "unavailable" }, { kind: "network" }, { kind: "server_error", accepted: true }];
+          twilio.queueFailures(twilioBurst[faultRounds % twilioBurst.length]!);
+          twilioFaults += 1;
           if (faultRounds % 3 === 0) connectionsKilled += await terminateBackends(admin, db().name);
         }
       })();
@@ -134,7 +143,7 @@ describe("steady webhooks and concurrent drains, with faults", () => {
       await drainAll(processors[0]!, { batchSize: 200, leaseMs: LEASE_MS });
       await Promise.all(pools.map(async (d) => { await d.prisma.$disconnect(); await d.pool.end(); }));
 
-      const deliveries = [...resendDeliveries(resend.requests), ...twilioDeliveries(twilio.requests, twilioFaultAt)];
+      const deliveries = [...resendDeliveries(resend.emails), ...twilioDeliveries(twilio.messages)];
       const result = await checkInvariants({
         db: db().pool,
         now: clock.now(),
@@ -146,10 +155,10 @@ describe("steady webhooks and concurrent drains, with faults", () => {
         effects,
         stopSlackMs: 1_000,
       });
-      // Known defects (docs/RELIABILITY.md): a batch whose sends went out but whose outcomes could
-      // not be recorded (its connection was terminated) is claimed again after its lease and sent
-      // again: texts have no idempotency key, and emails come back under another batch key.
+      // Once defects (docs/RELIABILITY.md): a batch whose sends went out but whose outcomes could
+      // not be recorded was claimed again after its lease and sent again.
       const duplicates = result.violations.filter((v) => v.invariant === "sent_twice");
+      const counts = sends.counts();
       const others = result.violations.filter((v) => v.invariant !== "sent_twice");
       report("load", {
         seconds: Math.round(seconds),
@@ -162,17 +171,22 @@ describe("steady webhooks and concurrent drains, with faults", () => {
         deliveryAttempts: totals.attempts,
         answered5xx: totals.answered5xx,
         resendFaults,
-        twilioFaults: twilioFaultAt.filter(Boolean).length,
+        twilioFaults,
         faultRounds,
         connectionsKilled,
         failedDrains,
-        duplicatesFromKnownDefects: duplicates.length,
+        duplicates: duplicates.length,
+        textsAccepted: twilio.messages.length,
+        emailsAccepted: resend.emails.length,
+        resendReplays: resend.requests.filter((r) => r.outcome === "replayed").length,
+        doubleSendCalls: counts.doubleSends.length,
         violations: others.length,
       });
       expect(totals.rejected).toEqual([]);
       expect(totals.gaveUp).toEqual([]);
       expect(others, describeViolations(others)).toEqual([]);
       expect(duplicates, describeViolations(duplicates)).toEqual([]);
+      expect(counts.doubleSends).toEqual([]);
       expect(result.figures.touchesSent + result.figures.touchesFailed + result.figures.touchesSkipped).toBeGreaterThan(0);
     },
     sized(90_000, 240_000),

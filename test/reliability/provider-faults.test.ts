@@ -1,8 +1,11 @@
 // Provider faults: Resend and Twilio answering 429, 500, too late (client timeout), garbage and
 // dropped connections, in bursts, while the real transports (with their retries, as in
-// production) drain a backlog; and the send-rate store (Redis, Upstash) unreachable. Checked at
-// the providers' side: no touch reaches a provider twice, every touch ends sent or failed (never
-// lost, never stuck), and an unreachable rate-limit store defers sends instead of lifting the limit.
+// production) drain a backlog; and the send-rate store (Redis, Upstash) unreachable. The mocks
+// fail like the providers do: some failures refuse the request, others (an unreadable answer, a
+// late one, a 500 or a dropped connection after acceptance) come after the message went out.
+// Checked at the providers' side (every message they accepted) and at the transports' (every
+// send call): no touch reaches a provider twice, every touch ends sent or failed (never lost,
+// never stuck), and an unreachable rate-limit store defers sends instead of lifting the limit.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
@@ -19,6 +22,7 @@ import { createUpstashMock, upstashOutage } from "../mocks/upstash";
 import { drainAll, installBusinesses, report, seedBacklog, sized } from "./harness";
 import { checkInvariants, describeViolations } from "./invariants";
 import { resendDeliveries, twilioDeliveries } from "./providers";
+import { createSendRecorder, type SendRecorder } from "./sends";
 
 const db = useTestDatabase();
 const resend = createResendMock();
@@ -31,15 +35,18 @@ const logger = createLogger("silent");
 // Retry waits shortened (a 429's Retry-After included), bounded as in production.
 const fastSleep = (ms: number) => realSleep(Math.min(ms, 5));
 
-function providerDeps(clock: ManualClock): ProcessorDeps {
+/** The transports as in production, each attempt seen by `sends`. */
+function providerDeps(clock: ManualClock, sends: SendRecorder): ProcessorDeps {
   return processorDeps(db(), {
     clock,
     email: withRetries(
-      createResendTransport({ apiKey: "re_reliability", logger, clock, timeoutMs: 300, pacer: createPacer({ ratePerSecond: 1_000, burst: 50, sleep: fastSleep }) }),
+      sends.email(
+        createResendTransport({ apiKey: "re_reliability", logger, clock, timeoutMs: 300, pacer: createPacer({ ratePerSecond: 1_000, burst: 50, sleep: fastSleep }) }),
+      ),
       { sleep: fastSleep },
     ),
     sms: withRetries(
-      createTwilioTransport({ accountSid: TEST_TWILIO_ACCOUNT_SID, authToken: TEST_TWILIO_AUTH_TOKEN, fromNumber: "+15550001111", logger, clock, timeoutMs: 300 }),
+      sends.sms(createTwilioTransport({ accountSid: TEST_TWILIO_ACCOUNT_SID, authToken: TEST_TWILIO_AUTH_TOKEN, fromNumber: "+15550001111", logger, clock, timeoutMs: 300 })),
       { sleep: fastSleep },
     ),
   });
@@ -63,19 +70,24 @@ describe("providers failing in bursts", () => {
         ...burst<ResendFailure>([{ kind: "rate_limit", retryAfterSeconds: 1 }, { kind: "server_error" }], 4),
         { kind: "malformed" },
         { kind: "slow", delayMs: 600 },
-        ...burst<ResendFailure>([{ kind: "network" }, { kind: "server_error" }, { kind: "rate_limit" }], sized(5, 20)),
+        ...burst<ResendFailure>(
+          [{ kind: "network" }, { kind: "server_error", accepted: true }, { kind: "rate_limit" }, { kind: "network", accepted: true }, { kind: "server_error" }],
+          sized(5, 20),
+        ),
       ];
       const twilioFaults: TwilioFailure[] = [
-        ...burst<TwilioFailure>([{ kind: "rate_limit", retryAfterSeconds: 1 }, { kind: "server_error" }, { kind: "network" }], sized(12, 60)),
+        ...burst<TwilioFailure>([{ kind: "rate_limit", retryAfterSeconds: 1 }, { kind: "unavailable" }, { kind: "network" }, { kind: "server_error", accepted: true }], sized(12, 60)),
         { kind: "slow", delayMs: 600 },
         { kind: "malformed" },
-        ...burst<TwilioFailure>([{ kind: "server_error" }, { kind: "rate_limit" }], sized(8, 40)),
+        ...burst<TwilioFailure>([{ kind: "server_error" }, { kind: "rate_limit" }, { kind: "unavailable" }], sized(8, 40)),
       ];
       resend.queueFailures(...resendFaults);
       twilio.queueFailures(...twilioFaults);
 
-      const summary = await drainAll(providerDeps(clock), { batchSize: 40, smsConcurrency: 4 });
-      const deliveries = [...resendDeliveries(resend.requests), ...twilioDeliveries(twilio.requests, twilioFaults)];
+      const sends = createSendRecorder();
+      const summary = await drainAll(providerDeps(clock, sends), { batchSize: 40, smsConcurrency: 4 });
+      const deliveries = [...resendDeliveries(resend.emails), ...twilioDeliveries(twilio.messages)];
+      const counts = sends.counts();
       const result = await checkInvariants({ db: db().pool, now: clock.now(), businessIds, drained: true, deliveries, completeProviders: ["resend", "twilio"] });
       const { rows } = await db().pool.query<{ status: string; n: number }>(
         `SELECT t.status::text, count(*)::int AS n FROM enrollment_touch t WHERE t.business_id = ANY($1::uuid[]) GROUP BY 1 ORDER BY 1`,
@@ -86,12 +98,23 @@ describe("providers failing in bursts", () => {
         resendFaults: resendFaults.length,
         twilioFaults: twilioFaults.length,
         resendRequests: resend.requests.length,
+        resendReplays: resend.requests.filter((r) => r.outcome === "replayed").length,
+        emailsAccepted: resend.emails.length,
         twilioRequests: twilio.requests.length,
+        textsAccepted: twilio.messages.length,
+        emailCalls: counts.emailCalls,
+        smsCalls: counts.smsCalls,
+        retries: counts.retries,
+        doubleSends: counts.doubleSends.length,
         sent: summary.sent,
         failed: summary.failed,
         violations: result.violations.length,
       });
       expect(result.violations, describeViolations(result.violations)).toEqual([]);
+      // Every send call: nothing handed over again after it was sent, except an email in its identical request.
+      expect(counts.doubleSends).toEqual([]);
+      // Answers lost after Resend accepted were retried as the identical request and replayed, not re-sent.
+      expect(resend.requests.filter((r) => r.outcome === "replayed").length).toBeGreaterThan(0);
       // Every touch has an outcome, and failures are the exception: the bursts were retried through.
       expect(rows.map((r) => r.status).every((s) => s === "sent" || s === "failed")).toBe(true);
       expect(rows.reduce((n, r) => n + r.n, 0)).toBe(touches);

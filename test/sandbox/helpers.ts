@@ -76,6 +76,7 @@ export function installDeps(db: TestDatabase, hosts: HostRegistry, clock: Manual
     appUrl: APP_URL,
     linkSecret: LINK_SECRET,
     encryptionKey: ENCRYPTION_KEY,
+    sessions: { idleMs: 12 * 3_600_000, maxAgeMs: 7 * 86_400_000, appUrl: APP_URL },
     ...extra,
   };
 }

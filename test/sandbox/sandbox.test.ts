@@ -7,6 +7,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { authenticateAdmin } from "~/auth/admin.server";
+import { sessionPolicy } from "~/auth/require-admin.server";
 import { resetEnvForTests, parseEnv } from "~/env.server";
 import { getHostEventProcessDeps } from "~/hosts/ingest-runtime.server";
 import { processDueHostEvents } from "~/hosts/ingest-process.server";
@@ -175,13 +176,13 @@ describe("sandbox admin and session tokens", () => {
     expect(shell.notice).toContain("active copy of the Standard campaign");
     expect(shell.appSrc.startsWith(`${APP_URL}/app?id_token=`)).toBe(true);
     const services = getServices();
-    const authDeps = { db: services.database.prisma, clock: services.domain.clock, sessionKeys: services.hosts.sessionKeys() };
+    const authDeps = { db: services.database.prisma, clock: services.domain.clock, sessionKeys: services.hosts.sessionKeys(), sessions: sessionPolicy(services.env) };
     expect((await authenticateAdmin(new Request(shell.appSrc), authDeps)).business.id).toBe(businessId);
 
     const minted = await call(`/sandbox/accounts/${accountId}/session-token`, { method: "POST" });
     const { token } = (await minted.json()) as { token: string };
     const admin = await authenticateAdmin(new Request(`${APP_URL}/app`, { headers: { Authorization: `Bearer ${token}` } }), authDeps);
-    expect(admin).toMatchObject({ business: { id: businessId }, claims: { host: "sandbox", accountId } });
+    expect(admin).toMatchObject({ business: { id: businessId, host: "sandbox", externalAccountId: accountId }, mode: "embedded" });
   });
 });
 

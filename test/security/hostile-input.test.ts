@@ -220,20 +220,54 @@ describe("templates and rendering under hostile input", () => {
     );
   });
 
-  it("any valid template renders any customer name without letting its markup through", () => {
-    const name = fc.oneof(hostileString, fc.constantFrom("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</a><a href=javascript:alert(1)>"));
+  it("a valid template using every variable renders any customer and business text without letting markup through", () => {
+    // Every variable Kudos offers, in the subject, inline, and as the button line.
+    const email = {
+      subject: "{{customer_first_name}}, how did {{business_name}} do?",
+      body: "Hi {{customer_name}} ({{customer_first_name}}),\n\nThanks for choosing {{business_name}} for {{service_type}}: {{job_title}}. Questions? {{business_phone}}\n\n{{review_link}}\n\nOr: {{review_link}} / {{unsubscribe_link}}",
+    };
+    const sms = { body: "{{customer_first_name}} {{customer_name}}, {{business_name}} ({{business_phone}}) did {{service_type}} / {{job_title}}: {{review_link}}" };
+    expect(validateTemplate({ channel: "email", ...email })).toEqual([]);
+    expect(validateTemplate({ channel: "sms", ...sms })).toEqual([]);
+
+    const markup = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</a><a href=javascript:alert(1)>", "</p><p>", "<!--", "&lt;b&gt;", "'><svg/onload=alert(1)>"];
+    const text = fc.oneof(hostileString, fc.constantFrom(...markup));
+    const context = (v: { first: string; last: string; business: string; phone: string; service: string; title: string }) => ({
+      ...SAMPLE_RENDER_CONTEXT,
+      customer: { firstName: v.first, lastName: v.last },
+      business: { ...SAMPLE_RENDER_CONTEXT.business, name: v.business, phone: v.phone },
+      serviceType: v.service,
+      jobTitle: v.title,
+    });
+    // The tags of the same template rendered with plain values: hostile values may only remove
+    // some (an empty business name drops its footer line), never add one.
+    const tagCounts = (html: string) => {
+      const counts = new Map<string, number>();
+      for (const tag of html.match(/<[^>]*>/g) ?? []) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+      return counts;
+    };
+    const plain = tagCounts(renderEmail(email, context({ first: "x", last: "x", business: "x", phone: "x", service: "x", title: "x" })).html);
+    // What a reader sees: tags removed, then the five entities decoded in one pass.
+    const entities: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
+    const visible = (html: string) => html.replace(/<[^>]*>/g, "").replace(/&(amp|lt|gt|quot|#39);/g, (e) => entities[e]!);
+    // How a value is shown: on one line (controls become spaces), trimmed.
+    const shown = (v: string) => v.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/ {2,}/g, " ").trim(); // eslint-disable-line no-control-regex
+    const values = fc.record({ first: text, last: text, business: text, phone: text, service: text, title: text });
     fc.assert(
-      fc.property(name, name, (first, business) => {
+      fc.property(values, (v) => {
         inputsTried += 1;
-        const ctx = { ...SAMPLE_RENDER_CONTEXT, customer: { firstName: first, lastName: first }, business: { ...SAMPLE_RENDER_CONTEXT.business, name: business } };
-        const email = renderEmail({ subject: "Hi {{customer_first_name}} from {{business_name}}", body: "Hi {{customer_first_name}} {{customer_last_name}}, {{business_name}} asks: {{review_link}}" }, ctx);
-        for (const evil of ["<script>", "<img src=x", "<a href=javascript"]) {
-          if (first.includes(evil) || business.includes(evil)) expect(email.html).not.toContain(evil);
+        const rendered = renderEmail(email, context(v));
+        for (const [tag, count] of tagCounts(rendered.html)) {
+          expect(count, `tag ${tag} in ${JSON.stringify(v)}`).toBeLessThanOrEqual(plain.get(tag) ?? 0);
         }
-        expect(email.subject).not.toMatch(/[\r\n]/);
-        renderSms({ body: "Hi {{customer_first_name}}: {{review_link}}" }, ctx, { firstToNumber: true });
+        // Escaped, not dropped: every value still reads as written.
+        const page = visible(rendered.html);
+        for (const value of Object.values(v)) if (shown(value)) expect(page).toContain(shown(value));
+        expect(rendered.subject).not.toMatch(/[\r\n]/);
+        const smsBody = renderSms(sms, context(v), { firstToNumber: true }).body;
+        for (const value of Object.values(v)) if (shown(value)) expect(smsBody).toContain(shown(value));
       }),
-      { numRuns: RUNS * 3 },
+      { numRuns: RUNS * 3, examples: [[{ first: markup[0]!, last: markup[1]!, business: markup[2]!, phone: markup[3]!, service: markup[4]!, title: markup[6]! }]] },
     );
   });
 

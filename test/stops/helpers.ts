@@ -44,6 +44,8 @@ const ROUTE_ENV = {
   TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
   TWILIO_FROM_NUMBER: "+15550001111",
   APP_URL: TEST_APP_URL,
+  // Real transports next to the (default-on) sandbox are only allowed on loopback (env rule).
+  HOST: "127.0.0.1",
 };
 
 /**

@@ -1,6 +1,8 @@
-// Error pages of the embedded admin. A 401 inside the host's frame is recovered (fresh token,
-// one reload); outside any frame the page explains where to open Kudos from.
+// Error pages of the admin. A 401 inside the host's frame is recovered (fresh token, one reload);
+// outside any frame the page explains where to open Kudos from; a standalone session that ended
+// goes to its sign-in page.
 import { isRouteErrorResponse, useRouteError } from "@remix-run/react";
+import { useEffect } from "react";
 import { BlockStack, Button, Card, Layout, Page, SkeletonBodyText, SkeletonPage, Text } from "@shopify/polaris";
 import { useSessionRecovery } from "../bridge";
 
@@ -36,10 +38,36 @@ function errorMessage(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The standalone admin's 401s say where to sign in again (app/auth/admin.server.ts). */
+function signInPath(error: unknown): string | null {
+  if (!isRouteErrorResponse(error)) return null;
+  const signIn = (error.data as { error?: { signIn?: unknown } } | null)?.error?.signIn;
+  return typeof signIn === "string" && signIn.startsWith("/auth/") ? signIn : null;
+}
+
 export function AdminErrorPage() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const recovery = useSessionRecovery(status === 401);
+  const signIn = status === 401 ? signInPath(error) : null;
+  const recovery = useSessionRecovery(status === 401 && !signIn);
+  useEffect(() => {
+    if (signIn) window.location.assign(signIn);
+  }, [signIn]);
+
+  if (signIn) {
+    return (
+      <Page title="Your session ended" narrowWidth>
+        <Card>
+          <BlockStack gap="300">
+            <Text as="p">{errorMessage(error) ?? "Sign in again to continue."}</Text>
+            <div>
+              <Button url={signIn}>Sign in again</Button>
+            </div>
+          </BlockStack>
+        </Card>
+      </Page>
+    );
+  }
 
   if (status === 401) {
     if (recovery === "top") return <NotEmbeddedPage />;

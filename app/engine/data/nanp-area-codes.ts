@@ -2,8 +2,14 @@
 // state/province a number belongs to and the time zone its holder is presumed to be in.
 //
 // - `timezone` is the zone most of the area code's population lives in; `otherTimezones` lists
-//   zones where a meaningful share (roughly 5 % or more) lives, so quiet hours hold in all of them
-//   (850 spans Pensacola, Central, and Tallahassee, Eastern).
+//   EVERY other zone in which part of the code's area officially keeps time, however small
+//   (850 spans Pensacola, Central, and Tallahassee, Eastern; 785 reaches the four Mountain-time
+//   counties of western Kansas), so quiet hours hold in all of them. Checked against the per-prefix
+//   zones of libphonenumber's resources/timezones/map_data.txt (2018 statistics: where it differs,
+//   it predates an overlay or Yukon's 2020 move to year-round Mountain time). Zones whose clocks
+//   always equal one already listed (Creston and Fort Nelson BC, Blanc-Sablon QC: Mountain or
+//   Atlantic standard time all year) and unofficial local observance (Phenix City AL keeps Eastern
+//   time) are left out, as in data/regions.ts.
 // - Codes shared by several provinces/territories list every region (902: NS and PE; 867: the
 //   three territories); state rules then apply for each.
 // - Non-geographic codes (toll-free 8xx, 500, 600, 700, 900, ...) are left out on purpose: they
@@ -26,7 +32,8 @@ const PT = "America/Los_Angeles";
 export const AREA_CODE_GROUPS: readonly AreaCodeGroup[] = [
   // ── United States ──────────────────────────────────────────────────────────────────────────
   { regions: ["AL"], timezone: CT, codes: [205, 251, 256, 334, 483, 659, 938] },
-  { regions: ["AK"], timezone: "America/Anchorage", codes: [907] },
+  // Statewide: the Aleutians west of 169°30'W keep Hawaii-Aleutian time.
+  { regions: ["AK"], timezone: "America/Anchorage", otherTimezones: ["America/Adak"], codes: [907] },
   { regions: ["AZ"], timezone: "America/Phoenix", codes: [480, 520, 602, 623] },
   // Northern Arizona: the Navajo Nation observes daylight saving time.
   { regions: ["AZ"], timezone: "America/Phoenix", otherTimezones: [MT], codes: [928] },
@@ -63,14 +70,20 @@ export const AREA_CODE_GROUPS: readonly AreaCodeGroup[] = [
     timezone: CT,
     codes: [217, 224, 309, 312, 331, 447, 464, 618, 630, 708, 730, 773, 779, 815, 847, 861, 872],
   },
-  { regions: ["IN"], timezone: "America/Indiana/Indianapolis", codes: [260, 317, 463, 574, 765] },
+  { regions: ["IN"], timezone: "America/Indiana/Indianapolis", codes: [260, 317, 463, 765] },
+  // North-central Indiana: Starke County (Knox) keeps Central time.
+  { regions: ["IN"], timezone: "America/Indiana/Indianapolis", otherTimezones: [CT], codes: [574] },
   // North-west Indiana (Gary, Chicago suburbs) keeps Central time.
   { regions: ["IN"], timezone: CT, codes: [219] },
   // Southern Indiana: Evansville and its neighbours are Central.
   { regions: ["IN"], timezone: "America/Indiana/Indianapolis", otherTimezones: [CT], codes: [812, 930] },
   { regions: ["IA"], timezone: CT, codes: [319, 515, 563, 641, 712] },
-  { regions: ["KS"], timezone: CT, codes: [316, 620, 785, 913] },
-  { regions: ["KY"], timezone: ET, codes: [502, 606, 859] },
+  { regions: ["KS"], timezone: CT, codes: [316, 913] },
+  // Western Kansas: Sherman and Wallace (785), Greeley and Hamilton (620) keep Mountain time.
+  { regions: ["KS"], timezone: CT, otherTimezones: [MT], codes: [620, 785] },
+  { regions: ["KY"], timezone: ET, codes: [502, 859] },
+  // Eastern Kentucky: Clinton County (Albany) keeps Central time.
+  { regions: ["KY"], timezone: ET, otherTimezones: [CT], codes: [606] },
   // Western Kentucky is Central; Elizabethtown and the east of the code are Eastern.
   { regions: ["KY"], timezone: CT, otherTimezones: [ET], codes: [270, 364] },
   { regions: ["LA"], timezone: CT, codes: [225, 318, 337, 457, 504, 985] },
@@ -91,7 +104,9 @@ export const AREA_CODE_GROUPS: readonly AreaCodeGroup[] = [
   { regions: ["NE"], timezone: CT, codes: [402, 531] },
   // Western Nebraska: the panhandle is Mountain.
   { regions: ["NE"], timezone: CT, otherTimezones: [MT], codes: [308] },
-  { regions: ["NV"], timezone: PT, codes: [702, 725, 775] },
+  { regions: ["NV"], timezone: PT, codes: [702, 725] },
+  // Northern Nevada: West Wendover keeps Mountain time.
+  { regions: ["NV"], timezone: PT, otherTimezones: [MT], codes: [775] },
   { regions: ["NH"], timezone: ET, codes: [603] },
   { regions: ["NJ"], timezone: ET, codes: [201, 551, 609, 640, 732, 848, 856, 862, 908, 973] },
   { regions: ["NM"], timezone: MT, codes: [505, 575] },
@@ -112,7 +127,9 @@ export const AREA_CODE_GROUPS: readonly AreaCodeGroup[] = [
     codes: [216, 220, 234, 283, 326, 330, 380, 419, 436, 440, 513, 567, 614, 740, 937],
   },
   { regions: ["OK"], timezone: CT, codes: [405, 539, 572, 580, 918] },
-  { regions: ["OR"], timezone: PT, codes: [458, 503, 541, 971] },
+  { regions: ["OR"], timezone: PT, codes: [503, 971] },
+  // Eastern Oregon: most of Malheur County (Ontario) keeps Mountain time.
+  { regions: ["OR"], timezone: PT, otherTimezones: ["America/Boise"], codes: [458, 541] },
   {
     regions: ["PA"],
     timezone: ET,
@@ -123,7 +140,9 @@ export const AREA_CODE_GROUPS: readonly AreaCodeGroup[] = [
   // Statewide: West River (Rapid City) is Mountain.
   { regions: ["SD"], timezone: CT, otherTimezones: [MT], codes: [605] },
   { regions: ["TN"], timezone: CT, codes: [615, 629, 731, 901, 931] },
-  { regions: ["TN"], timezone: ET, codes: [423, 865] },
+  { regions: ["TN"], timezone: ET, codes: [865] },
+  // South-east Tennessee: Bledsoe, Marion and Sequatchie counties keep Central time.
+  { regions: ["TN"], timezone: ET, otherTimezones: [CT], codes: [423] },
   {
     regions: ["TX"],
     timezone: CT,
@@ -149,10 +168,13 @@ export const AREA_CODE_GROUPS: readonly AreaCodeGroup[] = [
 
   // ── Canada ─────────────────────────────────────────────────────────────────────────────────
   { regions: ["AB"], timezone: "America/Edmonton", codes: [368, 403, 587, 780, 825] },
-  { regions: ["BC"], timezone: "America/Vancouver", codes: [236, 250, 257, 604, 672, 778] },
+  { regions: ["BC"], timezone: "America/Vancouver", codes: [604] },
+  // Province-wide codes: the East Kootenay (Cranbrook) keeps Mountain time.
+  { regions: ["BC"], timezone: "America/Vancouver", otherTimezones: ["America/Edmonton"], codes: [236, 250, 257, 672, 778] },
   { regions: ["MB"], timezone: "America/Winnipeg", codes: [204, 431, 584] },
   { regions: ["NB"], timezone: "America/Moncton", codes: [428, 506] },
-  { regions: ["NL"], timezone: "America/St_Johns", codes: [709, 879] },
+  // Most of Labrador keeps Atlantic time.
+  { regions: ["NL"], timezone: "America/St_Johns", otherTimezones: ["America/Goose_Bay"], codes: [709, 879] },
   { regions: ["NS", "PE"], timezone: "America/Halifax", codes: [782, 902] },
   {
     regions: ["ON"],
@@ -166,8 +188,10 @@ export const AREA_CODE_GROUPS: readonly AreaCodeGroup[] = [
   {
     regions: ["QC"],
     timezone: "America/Toronto",
-    codes: [263, 354, 367, 418, 438, 450, 468, 514, 579, 581, 819, 873],
+    codes: [263, 354, 438, 450, 468, 514, 579, 819, 873],
   },
+  // Eastern Quebec: the Magdalen Islands keep Atlantic time.
+  { regions: ["QC"], timezone: "America/Toronto", otherTimezones: ["America/Halifax"], codes: [367, 418, 581] },
   { regions: ["SK"], timezone: "America/Regina", codes: [306, 474, 639] },
   // Yukon, Northwest Territories and Nunavut share one code and span four zones.
   {

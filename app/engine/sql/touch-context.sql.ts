@@ -10,6 +10,7 @@ SELECT e.id AS enrollment_id, e.current_touch AS position, e.status,
        b.id AS business_id, b.name AS business_name, b.timezone AS business_timezone,
        b.sender_name, b.reply_to, b.contact_phone, b.physical_address,
        b.quiet_hours_start, b.quiet_hours_end, b.email_hourly_limit, b.sms_hourly_limit, b.status AS business_status,
+       b.host AS business_host,
        cu.first_name, cu.last_name, cu.email, cu.phone, cu.timezone AS customer_timezone, cu.region, cu.country,
        j.service_type, j.title AS job_title,
        ct.channel AS touch_channel, t.subject, t.body,
@@ -50,6 +51,8 @@ export interface TouchContext {
     emailHourlyLimit: number;
     smsHourlyLimit: number;
     installed: boolean;
+    /** The host platform (business.host); "sandbox" businesses are pretend ones. */
+    host: string;
   };
   customer: {
     firstName: string | null;
@@ -95,6 +98,7 @@ export async function loadTouchContexts(pool: pg.Pool, enrollmentIds: string[]):
       emailHourlyLimit: r.email_hourly_limit,
       smsHourlyLimit: r.sms_hourly_limit,
       installed: r.business_status === "installed",
+      host: r.business_host,
     },
     customer: {
       firstName: r.first_name,

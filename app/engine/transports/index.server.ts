@@ -27,6 +27,7 @@ export {
   createOutboxEmailTransport,
   createOutboxSmsTransport,
   listOutbox,
+  OUTBOX_LIST_LIMIT,
   OUTBOX_PROVIDER,
   OUTBOX_ID_PREFIX,
   type OutboxDeps,
@@ -82,6 +83,15 @@ export function createTransports(env: TransportEnv, deps: TransportDeps): Transp
 
   deps.logger.info({ email: email.provider, sms: sms.provider }, "message transports");
   return { email, sms };
+}
+
+/** The outbox for both channels: what the sandbox's pretend businesses use whatever is configured. */
+export function createOutboxTransports(env: Pick<TransportEnv, "TWILIO_FROM_NUMBER">, deps: TransportDeps): Transports {
+  const clock = deps.clock ?? systemClock;
+  return {
+    email: createOutboxEmailTransport({ db: deps.db, clock, logger: deps.logger }),
+    sms: createOutboxSmsTransport({ db: deps.db, clock, logger: deps.logger, fromNumber: env.TWILIO_FROM_NUMBER }),
+  };
 }
 
 /** `"Bright Plumbing" <reviews@mail.example.com>`: the business's name on the app's sending address. */

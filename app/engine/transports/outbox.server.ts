@@ -139,7 +139,7 @@ export function createOutboxSmsTransport(deps: OutboxDeps & { fromNumber?: strin
         html: null,
         // Kept so a local tool can play Twilio and post delivery callbacks.
         headers: { StatusCallback: sms.statusCallbackUrl },
-        tags: {},
+        tags: sms.tags ?? {},
         segments: sms.segments,
       });
     },
@@ -153,9 +153,12 @@ export interface OutboxEntry extends OutboxRow {
   createdAt: Date;
 }
 
+/** The most entries one listing returns (the CLI's --limit and the admin page stay within it). */
+export const OUTBOX_LIST_LIMIT = 500;
+
 /** Newest first. */
 export async function listOutbox(db: Db, options: { businessId?: string; limit?: number } = {}): Promise<OutboxEntry[]> {
-  const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500);
+  const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), OUTBOX_LIST_LIMIT);
   const rows = await db.outboxMessage.findMany({
     where: options.businessId ? { businessId: options.businessId } : {},
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],

@@ -85,7 +85,11 @@ export function createTwilioTransport(options: TwilioTransportOptions): SmsTrans
       const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), clock.now().getTime());
       return { ok: false, retryable: true, code, error: message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }
-    if (res.status >= 500) return { ok: false, retryable: true, code, error: message };
+    // Twilio asks for retries with back-off on 503 (error 20503). Any other 5xx may come after the
+    // message was created, and a retried send "is not idempotent" (error 20500): like a timeout,
+    // the text may be on its way, so it is not sent again.
+    if (res.status === 503) return { ok: false, retryable: true, code, error: message };
+    if (res.status >= 500) return { ok: false, retryable: false, code, error: `${message}; the message may have been sent` };
     return { ok: false, retryable: false, code, error: message };
   }
 

@@ -27,6 +27,11 @@ export interface OutgoingSms {
   body: string;
   statusCallbackUrl: string;
   segments: number;
+  /**
+   * Same as an email's (enrollment_id, touch, business_id), so a stored text says which touch it
+   * is. Only the outbox keeps them: Twilio has no tags (the status callback URL identifies the touch).
+   */
+  tags?: Record<string, string>;
 }
 
 export type SendResult =

@@ -18,7 +18,7 @@ import {
 } from "../oauth.server";
 import { readJsonObject } from "../webhook-body.server";
 import { isJobberDisconnectedMessage, JobberGraphqlClient } from "./graphql.server";
-import { jobberCustomer, jobberJob } from "./mapping";
+import { jobberCustomer, jobberJob, jobberJobEvent } from "./mapping";
 import {
   ACCOUNT_QUERY,
   accountResponseSchema,
@@ -32,8 +32,13 @@ import {
 
 export const JOBBER_HMAC_HEADER = "X-Jobber-Hmac-SHA256";
 
-/** Topics Kudos acts on; others (APP_CONNECT, ...) are accepted and ignored. */
+/**
+ * Topics Kudos acts on; others (APP_CONNECT, ...) are accepted and ignored. JOB_CLOSED is not in
+ * Jobber's documented WebHookTopicEnum and not subscribed (the manifest lists what is), but
+ * handled like JOB_UPDATE should Jobber send it.
+ */
 export const JOBBER_TOPICS = {
+  jobUpdate: "JOB_UPDATE",
   jobClosed: "JOB_CLOSED",
   visitComplete: "VISIT_COMPLETE",
   clientUpdate: "CLIENT_UPDATE",
@@ -140,8 +145,13 @@ export function createJobberConnector(options: JobberConnectorOptions): Connecto
     async exchangeCode({ code, redirectUri }): Promise<InstallGrant> {
       const granted = tokens(await token({ grant_type: "authorization_code", code, redirect_uri: redirectUri }));
       // Which account this is: the same id Jobber's webhooks carry as accountId (unconfirmed).
-      const { account } = await graphql.request(granted.accessToken, ACCOUNT_QUERY, {}, accountResponseSchema);
-      return { ...granted, accountId: account.id, ...(account.name ? { accountName: account.name } : {}) };
+      const { account, user } = await graphql.request(granted.accessToken, ACCOUNT_QUERY, {}, accountResponseSchema);
+      return {
+        ...granted,
+        accountId: account.id,
+        ...(account.name ? { accountName: account.name } : {}),
+        ...(user?.id ? { userId: user.id } : {}),
+      };
     },
 
     async refresh(refreshToken) {
@@ -177,14 +187,16 @@ export function createJobberConnector(options: JobberConnectorOptions): Connecto
         case JOBBER_TOPICS.appDisconnect:
           // The token is already dead: nothing to read.
           return [{ type: "app.uninstalled" }];
+        case JOBBER_TOPICS.jobUpdate:
         case JOBBER_TOPICS.jobClosed: {
+          // Any edit sends JOB_UPDATE: the job's status read back says whether the work is done.
           const { job } = await graphql.request(
             await api.accessToken(),
             JOB_QUERY,
             { id: event.itemId },
             jobResponseSchema,
           );
-          return job ? [{ type: "job.completed", job: jobberJob(job, { occurredAt, completed: true }) }] : [];
+          return job ? [jobberJobEvent(job, { occurredAt })] : [];
         }
         case JOBBER_TOPICS.visitComplete: {
           const { visit } = await graphql.request(
@@ -194,8 +206,7 @@ export function createJobberConnector(options: JobberConnectorOptions): Connecto
             visitResponseSchema,
           );
           if (!visit?.job) return [];
-          const job = jobberJob(visit.job, { completedAt: visit.completedAt, occurredAt, completed: true });
-          return [{ type: "job.completed", job }];
+          return [jobberJobEvent(visit.job, { occurredAt, visitCompletedAt: visit.completedAt })];
         }
         case JOBBER_TOPICS.clientUpdate: {
           const { client } = await graphql.request(

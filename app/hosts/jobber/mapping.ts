@@ -6,7 +6,8 @@
 //   "No review request" (or a text field saying yes/true) plays that role.
 // - Contact: the primary email/phone, else the first usable one; region and country from the
 //   client's billing address (Jobber clients carry no time zone).
-import { type CustomerInput, type JobInput, normalizeCustomer } from "../events";
+// - Work done: see JOBBER_WORK_DONE_STATUSES.
+import { type CustomerInput, type DomainEvent, type JobInput, normalizeCustomer } from "../events";
 import type { JobberClient, JobberCustomField, JobberJob } from "./queries";
 
 export const SERVICE_TYPE_FIELD_LABEL = "service type";
@@ -66,4 +67,35 @@ export function jobberJob(
     ...(extra.occurredAt ? { occurredAt: extra.occurredAt } : {}),
     customer: jobberCustomer(job.client),
   };
+}
+
+/**
+ * Jobber job statuses (JobStatusTypeEnum) that mean the work is done. Jobber has no "completed"
+ * status: marking a job complete closes it, and a closed job is `requires_invoicing` ("a prompt
+ * to create an invoice for this job": billable work was done) or `archived` ("closed jobs that no
+ * longer need to be invoiced ... the jobs that you are done with"), per the enum's descriptions in
+ * Jobber's schema. Every other status (active, upcoming, today, late, unscheduled,
+ * action_required/on_hold, expiring_within_30_days) is a job still in progress. Jobber has no
+ * cancelled status either: a job closed without its work done looks the same, which is what the
+ * "No review request" custom field is for.
+ */
+export const JOBBER_WORK_DONE_STATUSES: ReadonlySet<string> = new Set(["requires_invoicing", "archived"]);
+
+/**
+ * What a job read back from Jobber means now: job.completed once the work is done (its status
+ * says so, or the webhook was a visit that is still complete: a recurring job stays in progress
+ * between visits), else job.updated with Jobber's status, which recordJob records without
+ * enrolling (a job reopened after completion included: like any job.updated, it stops nothing).
+ * Decided from the state read back, not from the topic, so a job changed again since the
+ * webhook is not taken for complete.
+ */
+export function jobberJobEvent(
+  job: JobberJob,
+  extra: { occurredAt: Date; visitCompletedAt?: string | null },
+): DomainEvent {
+  const visitDone = Boolean(date(extra.visitCompletedAt));
+  const done = visitDone || JOBBER_WORK_DONE_STATUSES.has(job.jobStatus.toLowerCase());
+  if (!done) return { type: "job.updated", job: jobberJob(job, { occurredAt: extra.occurredAt }) };
+  const completedAt = visitDone ? extra.visitCompletedAt : undefined;
+  return { type: "job.completed", job: jobberJob(job, { completedAt, occurredAt: extra.occurredAt, completed: true }) };
 }

@@ -59,10 +59,14 @@ export const CLIENT_QUERY: JobberOperation = {
   estimatedCost: 20,
 };
 
-/** Read right after the code exchange: which account was just installed. */
+/**
+ * Read right after the code exchange: which account was just installed, and who connected it.
+ * `user` with no id is the user the token acts as; Jobber recommends storing that id (the user
+ * cannot be deactivated without disconnecting the app: Developer Center, "Manage App Button").
+ */
 export const ACCOUNT_QUERY: JobberOperation = {
   name: "KudosAccount",
-  query: `query KudosAccount { account { id name } }`,
+  query: `query KudosAccount { account { id name } user { id } }`,
   estimatedCost: 2,
 };
 
@@ -100,7 +104,10 @@ export const visitResponseSchema = z.object({
   visit: z.object({ id: str, completedAt: str.nullish(), job: jobberJobSchema.nullable() }).nullable(),
 });
 export const clientResponseSchema = z.object({ client: jobberClientSchema.nullable() });
-export const accountResponseSchema = z.object({ account: z.object({ id: str, name: str.nullish() }) });
+export const accountResponseSchema = z.object({
+  account: z.object({ id: str, name: str.nullish() }),
+  user: z.object({ id: str }).nullish(),
+});
 
 export type JobberJob = z.infer<typeof jobberJobSchema>;
 export type JobberClient = z.infer<typeof jobberClientSchema>;

@@ -5,6 +5,7 @@ import { logger } from "~/logger.server";
 import { getServices, type Services } from "~/services.server";
 import type { AfterInstall } from "../install.server";
 import type { Fetch } from "../oauth.server";
+import { sandboxAccessDenied } from "./access.server";
 import { SANDBOX_HOST, type SandboxDeps } from "./platform.server";
 import { getSandboxStore, type SandboxStore } from "./store.server";
 
@@ -26,14 +27,35 @@ export function getSandboxDeps(services: Services = getServices()): SandboxDeps 
     fetch,
     db: services.database.prisma,
     logger,
+    ...(services.env.SANDBOX_SECRET ? { accessSecret: services.env.SANDBOX_SECRET } : {}),
   };
 }
 
-/** For route loaders and actions: the deps, or a thrown 404 (the sandbox does not exist). */
-export function requireSandbox(): SandboxDeps {
+function sandboxOrNotFound(): SandboxDeps {
   const deps = getSandboxDeps();
   if (!deps) throw new Response("Not found", { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8" } });
   return deps;
+}
+
+/**
+ * For every sandbox route loader and action, first thing, before any body is read: the deps, or
+ * a thrown 404 (the sandbox does not exist) or 401 (SANDBOX_SECRET is set and not presented).
+ */
+export function requireSandbox(request: Request): SandboxDeps {
+  const deps = sandboxOrNotFound();
+  const denied = sandboxAccessDenied(request, deps.accessSecret);
+  if (denied) throw denied;
+  return deps;
+}
+
+/**
+ * The token endpoint only. Kudos's own server calls it (the generic connector's code exchange
+ * and refresh), which never holds SANDBOX_SECRET; it authenticates the sandbox app's client
+ * credentials instead (tokenGrant, in constant time) and only redeems codes and refresh tokens
+ * that the protected consent screen issued.
+ */
+export function requireSandboxTokenEndpoint(): SandboxDeps {
+  return sandboxOrNotFound();
 }
 
 /**

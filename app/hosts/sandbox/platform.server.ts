@@ -11,6 +11,7 @@ import { ValidationError, zodFieldErrors } from "~/lib/errors.server";
 import type { Logger } from "~/logger.server";
 import { genericWebhookHeaders } from "../generic/signature.server";
 import type { Fetch } from "../oauth.server";
+import { sandboxAuthHeaders } from "./access.server";
 import { revokeAccountTokens, type SandboxOAuthConfig } from "./oauth.server";
 import {
   sandboxId,
@@ -34,6 +35,8 @@ export interface SandboxDeps {
   fetch: Fetch;
   db: PrismaClient;
   logger: Logger;
+  /** SANDBOX_SECRET: the sandbox's own calls to its consent screen present it like a browser. */
+  accessSecret?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,7 +320,7 @@ export async function installKudosOverHttp(deps: SandboxDeps, accountId: string)
   consent.set("decision", "approve");
   const approved = await deps.fetch(new URL(authorizeUrl.pathname, deps.appUrl).toString(), {
     method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    headers: { "Content-Type": "application/x-www-form-urlencoded", ...sandboxAuthHeaders(deps.accessSecret) },
     body: consent,
     redirect: "manual",
   });
