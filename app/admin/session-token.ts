@@ -135,10 +135,14 @@ export interface FetchWindow {
 }
 
 /**
- * Replaces win.fetch with one that adds `Authorization: Bearer <fresh token>` to requests for
- * /app (Remix navigations, fetchers and form posts all go through fetch). Returns the undo.
+ * Replaces win.fetch with one that sets a header on the requests for /app that `header` answers
+ * (Remix navigations, fetchers and form posts all go through fetch); others pass untouched.
+ * Returns the undo.
  */
-export function installAuthenticatedFetch(win: FetchWindow, source: SessionTokenSource): () => void {
+function patchAdminFetch(
+  win: FetchWindow,
+  header: (method: string) => Promise<[name: string, value: string] | null>,
+): () => void {
   const original = win.fetch;
   const patched: typeof fetch = async (input, init) => {
     const raw = input instanceof Request ? input.url : String(input);
@@ -149,27 +153,35 @@ export function installAuthenticatedFetch(win: FetchWindow, source: SessionToken
       return original.call(globalThis, input, init);
     }
     if (!isAdminRequest(url, win.location.origin)) return original.call(globalThis, input, init);
-    let token: string;
-    try {
-      token = await source.getToken();
-    } catch (err) {
-      // Sent without a token: the server answers 401 and the error page recovers the session.
-      console.warn(err instanceof Error ? err.message : err);
-      return original.call(globalThis, input, init);
-    }
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    const set = await header(method);
+    if (!set) return original.call(globalThis, input, init);
     if (input instanceof Request) {
       const request = new Request(input, init);
-      request.headers.set("Authorization", `Bearer ${token}`);
+      request.headers.set(...set);
       return original.call(globalThis, request);
     }
     const headers = new Headers(init?.headers);
-    headers.set("Authorization", `Bearer ${token}`);
+    headers.set(...set);
     return original.call(globalThis, input, { ...init, headers });
   };
   win.fetch = patched;
   return () => {
     if (win.fetch === patched) win.fetch = original;
   };
+}
+
+/** The embedded admin: `Authorization: Bearer <fresh token>` on every request for /app. */
+export function installAuthenticatedFetch(win: FetchWindow, source: SessionTokenSource): () => void {
+  return patchAdminFetch(win, async () => {
+    try {
+      return ["Authorization", `Bearer ${await source.getToken()}`];
+    } catch (err) {
+      // Sent without a token: the server answers 401 and the error page recovers the session.
+      console.warn(err instanceof Error ? err.message : err);
+      return null;
+    }
+  });
 }
 
 /** The URL to reload a page with on a document load: the current one with a fresh id_token. */
@@ -180,32 +192,9 @@ export function reauthenticatedUrl(href: string, token: string): string {
 }
 
 /**
- * The standalone admin's counterpart: adds the session's CSRF token (X-Kudos-CSRF) to every
- * mutation of /app (form posts and fetchers all go through fetch). Returns the undo.
+ * The standalone admin's counterpart: the session's CSRF token (X-Kudos-CSRF) on every mutation
+ * of /app. Returns the undo.
  */
 export function installCsrfFetch(win: FetchWindow, csrfToken: string): () => void {
-  const original = win.fetch;
-  const patched: typeof fetch = async (input, init) => {
-    const raw = input instanceof Request ? input.url : String(input);
-    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
-    let url: URL;
-    try {
-      url = new URL(raw, win.location.href);
-    } catch {
-      return original.call(globalThis, input, init);
-    }
-    if (method === "GET" || method === "HEAD" || !isAdminRequest(url, win.location.origin)) return original.call(globalThis, input, init);
-    if (input instanceof Request) {
-      const request = new Request(input, init);
-      request.headers.set("X-Kudos-CSRF", csrfToken);
-      return original.call(globalThis, request);
-    }
-    const headers = new Headers(init?.headers);
-    headers.set("X-Kudos-CSRF", csrfToken);
-    return original.call(globalThis, input, { ...init, headers });
-  };
-  win.fetch = patched;
-  return () => {
-    if (win.fetch === patched) win.fetch = original;
-  };
+  return patchAdminFetch(win, async (method) => (method === "GET" || method === "HEAD" ? null : ["X-Kudos-CSRF", csrfToken]));
 }

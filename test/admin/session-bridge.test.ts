@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   createSessionTokenSource,
   installAuthenticatedFetch,
+  installCsrfFetch,
   isAdminRequest,
   reauthenticatedUrl,
   tokenLifetimeMs,
@@ -189,3 +190,32 @@ describe("authenticated fetch", () => {
   });
 });
 
+
+describe("the standalone admin's CSRF fetch", () => {
+  const ORIGIN = "https://kudos.example.com";
+
+  it("adds the session's X-Kudos-CSRF to mutations of /app only, and the undo restores fetch", async () => {
+    const calls: [string, string, string | null][] = [];
+    const base: typeof fetch = async (input, init) => {
+      const request = new Request(input instanceof Request ? input : new URL(String(input), ORIGIN), init);
+      calls.push([request.method, new URL(request.url).pathname, request.headers.get("X-Kudos-CSRF")]);
+      return new Response("ok");
+    };
+    const win = { fetch: base, location: { href: `${ORIGIN}/app/settings`, origin: ORIGIN } };
+    const uninstall = installCsrfFetch(win, "csrf-1");
+    await win.fetch("/app/settings.data", { method: "POST", body: "a=1" });
+    await win.fetch(new Request(`${ORIGIN}/app/jobs.data`, { method: "DELETE" }));
+    await win.fetch("/app/settings.data");
+    await win.fetch("/auth/logout", { method: "POST" });
+    await win.fetch("https://evil.example/app/settings", { method: "POST" });
+    expect(calls).toEqual([
+      ["POST", "/app/settings.data", "csrf-1"],
+      ["DELETE", "/app/jobs.data", "csrf-1"],
+      ["GET", "/app/settings.data", null],
+      ["POST", "/auth/logout", null],
+      ["POST", "/app/settings", null],
+    ]);
+    uninstall();
+    expect(win.fetch).toBe(base);
+  });
+});
