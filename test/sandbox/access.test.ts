@@ -25,17 +25,14 @@ import * as uninstallApi from "~/routes/sandbox.api.accounts.$id.uninstall";
 import * as authorizeRoute from "~/routes/sandbox.oauth.authorize";
 import * as tokenRoute from "~/routes/sandbox.oauth.token";
 import { useTestDatabase } from "../helpers/db";
+import { inProcessFetch, type TestRouteModule } from "./helpers";
 
 const APP_URL = "http://kudos.sandbox-access.test";
 const SECRET = "sandbox-secret-0123456789";
 const CHALLENGE = 'Basic realm="Kudos sandbox"';
 const db = useTestDatabase();
 
-type Handler = (args: { request: Request; params: Record<string, string>; context: Record<string, unknown> }) => unknown;
-interface RouteModule {
-  loader?: Handler;
-  action?: Handler;
-}
+type RouteModule = TestRouteModule;
 const m = (module: unknown) => module as RouteModule;
 
 const routes: Array<[RegExp, string[], RouteModule]> = [
@@ -53,28 +50,7 @@ const routes: Array<[RegExp, string[], RouteModule]> = [
   [/^\/sandbox\/oauth\/token$/, [], m(tokenRoute)],
 ];
 
-/** What a server would do with the request: run the route's loader (GET) or action. */
-async function dispatch(request: Request): Promise<Response> {
-  const url = new URL(request.url);
-  if (url.origin !== APP_URL) throw new Error(`unexpected request to ${url.origin}`);
-  for (const [pattern, names, module] of routes) {
-    const match = url.pathname.match(pattern);
-    if (!match) continue;
-    const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
-    const handler = request.method === "GET" || request.method === "HEAD" ? module.loader : module.action;
-    if (!handler) return new Response("Method not allowed", { status: 405 });
-    try {
-      const result = await handler({ request, params, context: {} });
-      return result instanceof Response ? result : Response.json(result);
-    } catch (thrown) {
-      if (thrown instanceof Response) return thrown;
-      throw thrown;
-    }
-  }
-  return new Response("Not found", { status: 404 });
-}
-
-const fetchInProcess = (input: string | URL | Request, init?: RequestInit) => dispatch(new Request(input, init));
+const fetchInProcess = inProcessFetch(APP_URL, routes);
 const call = (pathname: string, init?: RequestInit) => fetchInProcess(`${APP_URL}${pathname}`, init);
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 const json = (body: unknown, authorization?: string): RequestInit => ({

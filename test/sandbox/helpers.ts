@@ -140,3 +140,41 @@ export function jobPayload(
     },
   };
 }
+
+type RouteHandler = (args: { request: Request; params: Record<string, string>; context: Record<string, unknown> }) => unknown;
+
+/** A route module as a test dispatches to it. */
+export interface TestRouteModule {
+  loader?: RouteHandler;
+  action?: RouteHandler;
+}
+
+/** Path pattern, the names of its captured params, and the module. */
+export type TestRouteTable = Array<[RegExp, string[], TestRouteModule]>;
+
+/**
+ * An in-process `fetch` for `appUrl` that does what a server would do with the request: run the
+ * matching route's loader (GET/HEAD) or action, a thrown Response being the answer.
+ */
+export function inProcessFetch(appUrl: string, routes: TestRouteTable): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    if (url.origin !== appUrl) throw new Error(`unexpected request to ${url.origin}`);
+    for (const [pattern, names, module] of routes) {
+      const match = url.pathname.match(pattern);
+      if (!match) continue;
+      const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
+      const handler = request.method === "GET" || request.method === "HEAD" ? module.loader : module.action;
+      if (!handler) return new Response("Method not allowed", { status: 405 });
+      try {
+        const result = await handler({ request, params, context: {} });
+        return result instanceof Response ? result : Response.json(result);
+      } catch (thrown) {
+        if (thrown instanceof Response) return thrown;
+        throw thrown;
+      }
+    }
+    return new Response("Not found", { status: 404 });
+  };
+}
