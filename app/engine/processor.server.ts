@@ -11,11 +11,11 @@ import type { PrismaClient } from "~/generated/prisma/client";
 import type { Clock } from "~/lib/clock.server";
 import type { Logger } from "~/logger.server";
 import type { LinkBuilder } from "~/links/tokens.server";
-import { stopEnrollments } from "~/domain/stops.server";
 import { nextAllowedTime, resolveRecipientLocale } from "./quiet-hours.server";
 import type { SendRateLimiter } from "./rate-limit/index.server";
 import { renderEmail, renderSms } from "./render";
 import { claimDueTouches } from "./sql/claim.sql";
+import { stopEnrollments } from "./sql/stop-enrollments.sql";
 import { loadTouchContexts, type TouchContext } from "./sql/touch-context.sql";
 import {
   beginSends,

@@ -2,7 +2,7 @@
 // the server's background start-up use. With Inngest configured a stored event is handed over as
 // an Inngest event (kudos/host.event.received); without, the in-process worker started by
 // startBackground is poked.
-import { usesInngestCloud } from "~/background.server";
+import { inngestMode } from "~/env.server";
 import { logger } from "~/logger.server";
 import { getServices, type Services } from "~/services.server";
 import { inngest } from "../../inngest/client";
@@ -38,7 +38,7 @@ export function getIngestDeps(services: Services = getServices()): IngestDeps {
 }
 
 function createIngestDeps(services: Services): IngestDeps {
-  const viaInngest = usesInngestCloud(services.env);
+  const viaInngest = inngestMode(services.env) !== "off";
   return {
     db: services.database.prisma,
     pool: services.database.pool,
