@@ -6,9 +6,11 @@ import { inngestMode, type Env } from "~/env.server";
 import { startScheduler, type Scheduler } from "~/engine/scheduler.server";
 import { startHostEventWorkerForProcess, stopHostEventWorkerForProcess } from "~/hosts/ingest-runtime.server";
 import { logger } from "~/logger.server";
+import { maintenanceDeps, startMaintenance, type MaintenanceLoop } from "~/maintenance.server";
 import { closeServices, getServices } from "~/services.server";
 
 let scheduler: Scheduler | undefined;
+let maintenance: MaintenanceLoop | undefined;
 let started = false;
 
 /**
@@ -31,6 +33,8 @@ export async function startBackground(): Promise<void> {
   } else {
     scheduler = startScheduler(services.processor, { intervalMs: services.env.SCHEDULER_INTERVAL_MS, logger });
     logger.info({ intervalMs: services.env.SCHEDULER_INTERVAL_MS }, "in-process scheduler started");
+    // Feedback notifications and expired data exports (with Inngest: inngest/functions/maintenance.ts).
+    maintenance = startMaintenance(maintenanceDeps(services), { intervalMs: services.env.SCHEDULER_INTERVAL_MS, logger });
     // Host webhooks are stored by the request and processed by this worker (with Inngest: by
     // inngest/functions/process-host-event.ts instead).
     startHostEventWorkerForProcess(services);
@@ -41,6 +45,8 @@ export async function stopBackground(): Promise<void> {
   started = false;
   await scheduler?.stop();
   scheduler = undefined;
+  await maintenance?.stop();
+  maintenance = undefined;
   await stopHostEventWorkerForProcess();
   await closeServices();
   await closeDatabase();

@@ -80,12 +80,20 @@ export const envSchema = z
     RESEND_WEBHOOK_SECRET: z.string().startsWith("whsec_", "must start with whsec_").optional(),
     /** Sending address on a verified domain, e.g. reviews@mail.example.com. */
     EMAIL_FROM: z.string().email().default("reviews@kudos.localhost"),
+    /**
+     * Resend requests per second for the whole team (Resend documents 10/s per team, not per
+     * process): paced through the rate-limit store below, so every process shares it.
+     */
+    RESEND_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).max(1_000).default(10),
 
     // SMS (Twilio). Unset: the outbox transport.
     TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must look like AC followed by 32 hex digits").optional(),
     TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
     TWILIO_FROM_NUMBER: z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number like +15551234567").optional(),
     TWILIO_MESSAGING_SERVICE_SID: z.string().regex(/^MG[0-9a-fA-F]{32}$/, "must look like MG followed by 32 hex digits").optional(),
+    // Who answers STOP/START/HELP texts: Twilio's default opt-out handling ("twilio"), or Kudos
+    // ("kudos", for accounts where Twilio support disabled it). See README, "Texting keywords".
+    SMS_KEYWORD_REPLIES: z.enum(["twilio", "kudos"]).default("twilio"),
 
     // Rate-limit storage: Upstash REST in production, a Redis URL, or in-process when neither is set.
     UPSTASH_REDIS_REST_URL: optionalUrl,

@@ -5,7 +5,7 @@ import { getEnv, type Env } from "~/env.server";
 import type { DomainDeps } from "~/domain/types";
 import { type ProcessorDeps } from "~/engine/processor.server";
 import { createSendRateLimiter } from "~/engine/rate-limit/index.server";
-import { createOutboxTransports, createTransports, withRetries } from "~/engine/transports/index.server";
+import { createEmailPacer, createOutboxTransports, createTransports, smsSenderScopes, withRetries } from "~/engine/transports/index.server";
 import { systemClock, type Clock } from "~/lib/clock.server";
 import { loadSecrets, type Secrets } from "~/lib/secrets.server";
 import { loadHostManifests, manifestCredentialEnv } from "~/hosts/manifest.server";
@@ -22,21 +22,25 @@ export interface Services {
   processor: ProcessorDeps;
   /** The enabled host platforms (Jobber when configured, the sandbox when SANDBOX_HOST). */
   hosts: HostRegistry;
-  /** Closes connections the services opened (the rate limiter's Redis). */
+  /** Closes connections the services opened (the rate limiter's and the email pacer's Redis). */
   close(): Promise<void>;
 }
 
 export function createServices(env: Env, database: Database, clock: Clock = systemClock): Services {
   const secrets = loadSecrets(env);
-  const transports = createTransports(env, { db: database.prisma, logger, clock });
+  // Resend's rate is per team: the pace is shared by every process through the rate-limit store.
+  const emailPacer = createEmailPacer(env, { logger });
+  const transports = createTransports(env, { db: database.prisma, logger, clock, emailPacer });
   const outbox = createOutboxTransports(env, { db: database.prisma, logger, clock });
   const limiter = createSendRateLimiter(env, { logger, clock });
+  const optOuts = { key: secrets.optOutKey, smsSenders: smsSenderScopes(env) };
   const processor: ProcessorDeps = {
     db: database.prisma,
     pool: database.pool,
     clock,
     logger,
-    // Provider 429/5xx are retried with backoff a bounded number of times, then the touch fails.
+    // Provider 429/5xx are retried with backoff a bounded number of times, then the touch fails;
+    // a spent quota (Resend daily_quota_exceeded) defers the touch until it resets instead.
     email: withRetries(transports.email),
     sms: withRetries(transports.sms),
     // The sandbox's pretend businesses never reach a real provider, whatever is configured.
@@ -45,6 +49,7 @@ export function createServices(env: Env, database: Database, clock: Clock = syst
     links: createLinkBuilder(env.APP_URL, secrets.linkSecret),
     emailFrom: env.EMAIL_FROM,
     appUrl: env.APP_URL,
+    optOuts,
   };
   const manifests = loadHostManifests(env.EXTENSIONS_DIR);
   const hosts = createHostRegistry({
@@ -53,7 +58,7 @@ export function createServices(env: Env, database: Database, clock: Clock = syst
     builtinCredentials: env.SANDBOX_HOST ? { sandbox: secrets.sandbox } : {},
     clock,
   });
-  return { env, database, secrets, domain: { db: database.prisma, clock }, processor, hosts, close: () => limiter.close() };
+  return { env, database, secrets, domain: { db: database.prisma, clock, optOuts }, processor, hosts, close: async () => void (await Promise.all([limiter.close(), emailPacer.close()])) };
 }
 
 const globalForServices = globalThis as unknown as { __kudosServices?: Services };

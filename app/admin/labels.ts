@@ -38,6 +38,7 @@ const TOUCH_REASONS: Record<string, string> = {
   no_phone: "no phone number",
   email_suppressed: "email address suppressed",
   sms_opted_out: "number opted out",
+  sms_undeliverable: "number can't receive texts",
   no_physical_address: "no physical address in settings",
 };
 

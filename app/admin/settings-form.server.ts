@@ -21,6 +21,7 @@ const settingsFormSchema = z.object({
   contactPhone: z.string().optional(),
   physicalAddress: z.string().optional(),
   feedbackPageEnabled: z.enum(["true", "false", "on"], { error: "must be on or off" }).optional(),
+  feedbackNotify: z.enum(["true", "false", "on"], { error: "must be on or off" }).optional(),
 });
 
 const delayRow = z.object({ serviceType: z.string().default(""), hours: z.string().default("") });
@@ -82,6 +83,8 @@ export function readSettingsForm(values: Record<string, string>): { ok: true; fo
         physicalAddress: v.physicalAddress,
         // A real boolean: the schema's coercion would read the string "false" as true.
         feedbackPageEnabled: v.feedbackPageEnabled === "true" || v.feedbackPageEnabled === "on",
+        // Absent: unchanged.
+        feedbackNotify: v.feedbackNotify === undefined ? undefined : v.feedbackNotify === "true" || v.feedbackNotify === "on",
       },
       mapErrors(domainErrors) {
         const out: FieldErrors = {};

@@ -7,7 +7,7 @@ export function starterTemplate(channel: "email" | "sms"): TemplateValues {
         name: "My SMS template",
         channel,
         subject: "",
-        body: "Hi {{customer_first_name}}, thanks for choosing {{business_name}}! Would you leave us a quick review? {{review_link}}",
+        body: "{{business_name}}: Hi {{customer_first_name}}, thanks for choosing us! Would you leave us a quick review? {{review_link}}",
       }
     : {
         name: "My email template",

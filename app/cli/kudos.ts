@@ -4,6 +4,8 @@ import { EnvError, parseEnv, type Env } from "~/env.server";
 import { createLogger, type Logger } from "~/logger.server";
 import { resolveDatabase } from "~/db/resolve.server";
 import { applyMigrations, createMigration } from "~/db/schema-engine.server";
+import { backfillOptOuts, OPT_OUT_MIGRATION } from "~/db/backfill-opt-outs.server";
+import { loadSecrets } from "~/lib/secrets.server";
 
 export interface CommandContext {
   env: Env;
@@ -19,6 +21,8 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig["options"]>;
+  /** Checks the flags before any database is started; throws UsageError. */
+  check?(values: CommandContext["values"]): void;
   run(ctx: CommandContext): Promise<number | void>;
 }
 
@@ -27,9 +31,12 @@ export const commands: Record<string, Command> = {
     summary: "apply pending database migrations",
     usage: "kudos migrate",
     options: {},
-    async run({ databaseUrl, out }) {
+    async run({ env, databaseUrl, out }) {
       const applied = await applyMigrations(databaseUrl);
       out(applied.length ? `applied: ${applied.join(", ")}` : "database schema up to date");
+      if (applied.includes(OPT_OUT_MIGRATION)) {
+        out(`durable opt-outs filled from suppressions: ${await backfillOptOuts(databaseUrl, loadSecrets(env).optOutKey)}`);
+      }
     },
   },
   seed: {
@@ -50,7 +57,7 @@ export const commands: Record<string, Command> = {
     },
   },
   tick: {
-    summary: "run one drain of due touches as of a time, refresh the analytics rollup, print a JSON summary",
+    summary: "run one drain of due touches as of a time, refresh the analytics rollup, run the maintenance (feedback notifications, expired data exports), print a JSON summary",
     usage: "kudos tick [--now <ISO time, or a duration from now like +1d, +36h, -90m>] [--limit N]",
     options: { now: { type: "string" }, limit: { type: "string" } },
     async run({ env, databaseUrl, values, out }) {
@@ -72,7 +79,9 @@ export const commands: Record<string, Command> = {
         });
         const { refreshAnalyticsRollup } = await import("~/analytics/rollup.server");
         const rollup = await refreshAnalyticsRollup(db.pool);
-        out(JSON.stringify({ now: now.toISOString(), ...summary, analyticsDays: rollup.days }));
+        const { maintenanceDeps, runMaintenance } = await import("~/maintenance.server");
+        const maintenance = await runMaintenance(maintenanceDeps(services));
+        out(JSON.stringify({ now: now.toISOString(), ...summary, analyticsDays: rollup.days, maintenance }));
         await services.close();
       } finally {
         await db.prisma.$disconnect();
@@ -101,6 +110,34 @@ export const commands: Record<string, Command> = {
           out(`${m.createdAt.toISOString()}  ${m.channel.toUpperCase().padEnd(5)}  to ${m.to}${m.subject ? `  "${m.subject}"` : ""}`);
           out(`  ${m.text.replace(/\s+/g, " ").slice(0, 160)}`);
         }
+      } finally {
+        await db.prisma.$disconnect();
+        await db.pool.end();
+      }
+    },
+  },
+  "privacy export": {
+    summary: "print, as JSON, everything Kudos holds about one customer of a business (what a customers.data_request answers)",
+    usage: "kudos privacy export --business <business id> --customer <the host's customer id>",
+    options: { business: { type: "string" }, customer: { type: "string" } },
+    check(values) {
+      const business = typeof values.business === "string" ? values.business.trim() : "";
+      if (!business) throw new UsageError("--business is required: the business's Kudos id (a UUID)");
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(business)) throw new UsageError(`--business must be a business id (a UUID), not "${business}"`);
+      if (typeof values.customer !== "string" || !values.customer.trim()) throw new UsageError("--customer is required: the platform's id of the customer");
+    },
+    async run({ databaseUrl, values, out }) {
+      const business = String(values.business).trim();
+      const customer = String(values.customer).trim();
+      const { createDatabase } = await import("~/db.server");
+      const { exportCustomerData } = await import("~/hosts/privacy.server");
+      const db = createDatabase(databaseUrl, 2);
+      try {
+        const found = await db.prisma.business.findUnique({ where: { id: business.toLowerCase() }, select: { id: true, name: true } });
+        if (!found) throw new Error(`--business: no business with id ${business}`);
+        const data = await exportCustomerData(db.prisma, found.id, customer, new Date());
+        if (!data) throw new Error(`--customer: ${found.name} (${found.id}) has no customer with host id "${customer}"`);
+        out(JSON.stringify(data, null, 2));
       } finally {
         await db.prisma.$disconnect();
         await db.pool.end();
@@ -159,19 +196,29 @@ export function usage(): string {
 }
 
 export async function runCli(argv: string[], out = (l: string) => console.log(l), err = (l: string) => console.error(l)): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "-h" || name === "help") {
-    (name ? out : err)(usage());
-    return name ? 0 : 2;
+  const [first, ...afterFirst] = argv;
+  if (!first || first === "--help" || first === "-h" || first === "help") {
+    (first ? out : err)(usage());
+    return first ? 0 : 2;
   }
+  // Two-word commands ("privacy export"): the group, then the action.
+  const group = Object.keys(commands).filter((c) => c.startsWith(`${first} `));
+  const name = group.length && afterFirst[0] !== undefined && commands[`${first} ${afterFirst[0]}`] ? `${first} ${afterFirst[0]}` : first;
+  const rest = name === first ? afterFirst : afterFirst.slice(1);
   const command = commands[name];
   if (!command) {
-    err(`kudos: unknown command "${name}"\n\n${usage()}`);
+    if (group.length) {
+      const action = afterFirst[0];
+      err(`kudos ${first}: ${action === undefined || action.startsWith("-") ? "which one?" : `unknown command "${action}"`}\n\nusage:\n${group.map((c) => `  ${commands[c]!.usage}`).join("\n")}`);
+      return 2;
+    }
+    err(`kudos: unknown command "${first}"\n\n${usage()}`);
     return 2;
   }
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false });
+    command.check?.(parsed.values as CommandContext["values"]);
   } catch (e) {
     err(`kudos ${name}: ${e instanceof Error ? e.message : String(e)}\nusage: ${command.usage}`);
     return 2;

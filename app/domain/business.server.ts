@@ -113,6 +113,8 @@ export const settingsSchema = z
     contactPhone: z.string().trim().max(40).nullish().transform((v) => v || null),
     physicalAddress: z.string().trim().max(300).nullish().transform((v) => v || null),
     feedbackPageEnabled: z.coerce.boolean().default(false),
+    // Omitted: unchanged (callers that predate the setting keep the business's choice).
+    feedbackNotify: z.boolean({ error: "must be on or off" }).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.quietHoursStart >= v.quietHoursEnd) {

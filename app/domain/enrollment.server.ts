@@ -7,6 +7,7 @@ import { Prisma, type Channel, type JobOutcome } from "~/generated/prisma/client
 import { NotFoundError, ValidationError } from "~/lib/errors.server";
 import { logger } from "~/logger.server";
 import { scheduleTouches } from "./schedule";
+import { suppressedChannels } from "~/engine/sql/suppression.sql";
 import { stopEnrollments } from "./stops.server";
 import { DAY_MS, type DomainDeps, type Tx } from "./types";
 
@@ -213,7 +214,7 @@ async function samePersonCustomerIds(
 }
 
 async function attemptEnroll(
-  { db, clock }: DomainDeps,
+  { db, clock, optOuts }: DomainDeps,
   businessId: string,
   jobId: string,
   opts: EnrollOptions,
@@ -271,14 +272,13 @@ async function attemptEnroll(
     const contact: Partial<Record<Channel, string | null>> = { email: job.customer.email, sms: job.customer.phone };
     const reachable = [...channels].filter((c) => contact[c]);
     if (reachable.length === 0) return { outcome: "skipped", reason: "no_contact" };
-    const suppressed = await tx.suppression.findMany({
-      where: {
-        businessId,
-        OR: reachable.map((c) => ({ channel: c, address: contact[c]! })),
-      },
-      select: { channel: true },
+    // The business's own list, and the durable opt-outs: its account's (also from before a
+    // reinstall) and, for SMS, the sending numbers' (a STOP to a shared number binds everyone).
+    const suppressed = await suppressedChannels(tx, optOuts, businessId, {
+      email: job.customer.email,
+      phone: job.customer.phone,
     });
-    if (suppressed.length === reachable.length) return { outcome: "skipped", reason: "opted_out" };
+    if (reachable.every((c) => suppressed.has(c))) return { outcome: "skipped", reason: "opted_out" };
 
     // A repeat job replaces the person's running enrollment: never two active at once.
     const replaced = await stopEnrollments(tx, businessId, { customerIds: samePerson }, "repeat_job", now);

@@ -87,13 +87,13 @@ export const SYSTEM_TEMPLATES: PresetTemplate[] = [
     key: "sms_first_ask",
     channel: "sms",
     name: "SMS: first ask",
-    body: "Hi {{customer_first_name}}, thanks for choosing {{business_name}} today! Mind leaving us a quick review? {{review_link}}",
+    body: "{{business_name}}: Hi {{customer_first_name}}, thanks for choosing us today! Mind leaving us a quick review? {{review_link}}",
   },
   {
     key: "sms_reminder",
     channel: "sms",
     name: "SMS: reminder",
-    body: "Hi {{customer_first_name}}, it's {{business_name}}. If you have a minute, a review of your {{service_type}} would help us a lot: {{review_link}}",
+    body: "{{business_name}}: Hi {{customer_first_name}}, if you have a minute, a review of your {{service_type}} would help us a lot: {{review_link}}",
   },
 ];
 

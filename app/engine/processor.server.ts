@@ -11,12 +11,15 @@ import type { PrismaClient } from "~/generated/prisma/client";
 import type { Clock } from "~/lib/clock.server";
 import type { Logger } from "~/logger.server";
 import type { LinkBuilder } from "~/links/tokens.server";
+import type { OptOutContext } from "~/lib/opt-out-key.server";
 import { nextAllowedTime, resolveRecipientLocale } from "./quiet-hours.server";
 import type { SendRateLimiter } from "./rate-limit/index.server";
 import { renderEmail, renderSms } from "./render";
 import { claimDueTouches } from "./sql/claim.sql";
 import { stopEnrollments } from "./sql/stop-enrollments.sql";
+import { suppressAddresses } from "./sql/suppression.sql";
 import { loadTouchContexts, type TouchContext } from "./sql/touch-context.sql";
+import { releaseSends } from "./sql/release-sends.sql";
 import {
   beginSends,
   deferTouches,
@@ -28,7 +31,16 @@ import {
   type SendIntent,
   type TouchOutcome,
 } from "./sql/outcomes.sql";
-import { batchIdempotencyKey, emailIdempotencyKey, formatFromAddress, RESEND_BATCH_LIMIT, type Transports } from "./transports/index.server";
+import {
+  batchIdempotencyKey,
+  emailIdempotencyKey,
+  formatFromAddress,
+  RESEND_BATCH_LIMIT,
+  TWILIO_NOT_MOBILE,
+  TWILIO_UNREACHABLE,
+  TWILIO_UNSUBSCRIBED,
+  type Transports,
+} from "./transports/index.server";
 import type { EmailTransport, OutgoingEmail, OutgoingSms, SendResult, SmsTransport } from "./transports/types";
 
 export interface ProcessorDeps {
@@ -48,6 +60,8 @@ export interface ProcessorDeps {
   /** Sending address, e.g. reviews@mail.kudos.app; the business name is the display name. */
   emailFrom: string;
   appUrl: string;
+  /** Durable opt-outs: the address key and the SMS senders whose STOPs bind every business. */
+  optOuts: OptOutContext;
 }
 
 export interface BatchOptions {
@@ -124,7 +138,7 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
   summary.claimed = claimed.length;
   if (claimed.length === 0) return summary;
 
-  const contexts = await loadTouchContexts(pool, claimed.map((c) => c.enrollmentId));
+  const contexts = await loadTouchContexts(pool, claimed.map((c) => c.enrollmentId), deps.optOuts);
   const now = clock.now();
   const outcomes: TouchOutcome[] = [];
   const deferrals: { enrollmentId: string; dueAt: Date }[] = [];
@@ -171,7 +185,8 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
         return;
       }
       if ((channel === "email" && ctx.emailSuppressed) || (channel === "sms" && ctx.smsSuppressed)) {
-        outcomes.push(outcome(ctx, channel, { outcome: "skipped", reason: channel === "email" ? "email_suppressed" : "sms_opted_out" }));
+        const reason = channel === "email" ? "email_suppressed" : ctx.smsUndeliverable ? "sms_undeliverable" : "sms_opted_out";
+        outcomes.push(outcome(ctx, channel, { outcome: "skipped", reason }));
         return;
       }
       if (channel === "email" && !ctx.business.physicalAddress) {
@@ -307,26 +322,37 @@ export async function processBatch(deps: ProcessorDeps, opts: BatchOptions = {})
     );
   }
 
-  const optedOutNumbers: { businessId: string; phone: string }[] = [];
+  const untextable: { businessId: string; phone: string; reason: UntextableReason }[] = [];
+  /** Refused outright by a provider limit: their recorded requests are dropped (release-sends.sql.ts). */
+  const refused: { enrollmentId: string; position: number }[] = [];
   for (const p of toSend) {
     const r = results.get(p.ctx.enrollmentId);
     if (!r) continue; // a text not started in time (above)
     const provider = p.channel === "email" ? transportsFor(p.ctx).email.provider : transportsFor(p.ctx).sms.provider;
     if (r.ok) {
       outcomes.push(outcome(p.ctx, p.channel, { outcome: "sent", provider, providerMessageId: r.providerMessageId }));
+    } else if (r.deferUntil) {
+      // A provider limit with a known end (a spent quota): the touch waits for it, pending, and
+      // has not failed. A request that may have gone out (a replay, or an earlier attempt that
+      // errored) keeps its record, to be replayed as it is; any other is planned afresh.
+      deferrals.push({ enrollmentId: p.ctx.enrollmentId, dueAt: new Date(Math.max(r.deferUntil.getTime(), now.getTime() + 1_000)) });
+      if (!p.replayBatchKey && !r.maybeSent) refused.push({ enrollmentId: p.ctx.enrollmentId, position: p.ctx.position });
     } else {
       // Retries already happened inside the transport; a failed touch never blocks the campaign.
       outcomes.push(outcome(p.ctx, p.channel, { outcome: "failed", provider, reason: r.error.slice(0, 500), errorCode: r.code ?? null }));
-      if (p.channel === "sms" && r.code === "21610") optedOutNumbers.push({ businessId: p.ctx.business.id, phone: p.recipient });
+      const numberReason = p.channel === "sms" ? UNTEXTABLE[r.code ?? ""] : undefined;
+      if (numberReason) untextable.push({ businessId: p.ctx.business.id, phone: p.recipient, reason: numberReason });
     }
   }
 
   // Transaction 3: outcomes and advancement, deferrals, finished enrollments.
   const at = clock.now();
   const recorded = await persistently("recording outcomes", logger, () => recordOutcomes(pool, leaseToken, outcomes, at));
+  // Before the deferral, which gives up the lease that guards it.
+  await persistently("releasing refused sends", logger, () => releaseSends(pool, leaseToken, refused));
   await persistently("deferring touches", logger, () => deferTouches(pool, leaseToken, deferrals));
   await persistently("finishing enrollments", logger, () => finishEnrollments(pool, leaseToken, finished, at));
-  for (const o of optedOutNumbers) await suppressUnsubscribedNumber(deps, o.businessId, o.phone, at);
+  for (const o of untextable) await suppressUntextableNumber(deps, o, at);
 
   summary.sent = outcomes.filter((o) => o.outcome === "sent").length;
   summary.failed = outcomes.filter((o) => o.outcome === "failed").length;
@@ -359,16 +385,30 @@ function batchRecords(chunks: Prepared[][]): BatchRecord[] {
   });
 }
 
-/** Twilio 21610: the number replied STOP to the carrier. Same effect as an inbound STOP. */
-async function suppressUnsubscribedNumber(deps: ProcessorDeps, businessId: string, phone: string, now: Date) {
+type UntextableReason = "provider_unsubscribed" | "not_mobile" | "unreachable";
+
+/**
+ * Twilio errors that say texts to this number will keep failing. 21610: the person texted STOP to
+ * the carrier (same effect as an inbound STOP: their enrollments stop). 21614 / 30006: not a
+ * mobile, or a landline / unreachable carrier: later SMS touches are skipped, the rest go on.
+ * 30003 (handset unreachable right now) is transient and not here.
+ */
+const UNTEXTABLE: Record<string, UntextableReason> = {
+  [TWILIO_UNSUBSCRIBED]: "provider_unsubscribed",
+  [TWILIO_NOT_MOBILE]: "not_mobile",
+  [TWILIO_UNREACHABLE]: "unreachable",
+};
+
+async function suppressUntextableNumber(
+  deps: ProcessorDeps,
+  o: { businessId: string; phone: string; reason: UntextableReason },
+  now: Date,
+) {
   await deps.db.$transaction(async (tx) => {
-    await tx.suppression.upsert({
-      where: { businessId_channel_address: { businessId, channel: "sms", address: phone } },
-      create: { businessId, channel: "sms", address: phone, reason: "provider_unsubscribed", createdAt: now },
-      update: {},
-    });
-    const customers = await tx.customer.findMany({ where: { businessId, phone }, select: { id: true } });
-    await stopEnrollments(tx, businessId, { customerIds: customers.map((c) => c.id) }, "opted_out_sms", now);
+    await suppressAddresses(tx, { key: deps.optOuts.key }, o.businessId, "sms", [o.phone], o.reason, now);
+    if (o.reason !== "provider_unsubscribed") return;
+    const customers = await tx.customer.findMany({ where: { businessId: o.businessId, phone: o.phone }, select: { id: true } });
+    await stopEnrollments(tx, o.businessId, { customerIds: customers.map((c) => c.id) }, "opted_out_sms", now);
   });
 }
 

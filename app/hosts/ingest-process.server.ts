@@ -8,6 +8,7 @@
 // worker that dies mid-event leaves the row due again once the lease runs out, so nothing stored
 // is ever lost. The claim also counts the attempt; the count doubles as the lease token: a
 // worker whose lease was taken over cannot record its outcome over the new owner's.
+import type { OptOutContext } from "~/lib/opt-out-key.server";
 import type pg from "pg";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { uninstallBusiness } from "~/domain/business.server";
@@ -26,7 +27,8 @@ import { HostApiError, HostDisconnectedError, type HostApiAccess } from "./conne
 import { createHostApiAccess, expireAccessToken } from "./credentials.server";
 import type { CustomerInput, DomainEvent, HostWebhook, JobInput, JsonObject } from "./events";
 import { isUuid } from "./ingest.server";
-import { exportCustomerData, redactAccount, redactCustomer } from "./privacy.server";
+import { storeCustomerDataExport } from "./data-exports.server";
+import { redactAccount, redactCustomer } from "./privacy.server";
 import type { HostRegistry } from "./registry.server";
 
 export const HOST_EVENT_LEASE_MS = 5 * 60_000;
@@ -47,6 +49,8 @@ export interface HostEventProcessDeps {
   hosts: Pick<HostRegistry, "get">;
   logger: Logger;
   encryptionKey: Buffer;
+  /** Durable opt-outs checked at enrollment (services.domain.optOuts). */
+  optOuts?: OptOutContext;
   leaseMs?: number;
   maxAttempts?: number;
 }
@@ -301,7 +305,7 @@ async function applyHostEvent(deps: HostEventProcessDeps, event: ClaimedHostEven
   if (!connector) throw new HostApiError(event.host, `Host "${event.host}" is not enabled`, { code: "host_disabled", retryable: false });
   const business = await loadEventBusiness(deps.pool, event);
   if (!business) return "no installation for this account";
-  const domain = { db: deps.db, clock: deps.clock };
+  const domain = { db: deps.db, clock: deps.clock, optOuts: deps.optOuts };
   const installed = business.status === "installed";
 
   const tokenAccess = createHostApiAccess({ ...deps, connector }, business.id);
@@ -364,21 +368,19 @@ async function applyHostEvent(deps: HostEventProcessDeps, event: ClaimedHostEven
         break;
       }
       case "customers.data_request": {
-        const data = await exportCustomerData(deps.db, business.id, domainEvent.hostCustomerId, deps.clock.now());
-        // Counts only: the export is personal data and never goes to the logs. The admin
-        // produces it on demand with exportCustomerData.
-        deps.logger.info(
-          {
-            businessId: business.id,
-            hostCustomerId: domainEvent.hostCustomerId,
-            found: Boolean(data),
-            jobs: data?.jobs.length ?? 0,
-            enrollments: data?.enrollments.length ?? 0,
-            messages: data?.sendLog.length ?? 0,
-          },
-          "customer data request",
+        // Stored encrypted for the merchant to download from the admin (Data requests), 30 days.
+        const stored = await storeCustomerDataExport(
+          { db: deps.db, clock: deps.clock, encryptionKey: deps.encryptionKey },
+          business.id,
+          domainEvent.hostCustomerId,
+          { hostEventId: event.id },
         );
-        notes.push(data ? "customer data export ready" : "no data held for this customer");
+        // Counts only: the export is personal data and never goes to the logs.
+        deps.logger.info(
+          { businessId: business.id, hostCustomerId: domainEvent.hostCustomerId, exportId: stored.id, found: stored.found, created: stored.created, ...stored.counts },
+          "customer data request: export stored",
+        );
+        notes.push(stored.found ? "customer data export stored" : "no data held for this customer: stored that answer");
         break;
       }
       case "customers.redact": {

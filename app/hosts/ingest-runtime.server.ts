@@ -22,6 +22,7 @@ export function getHostEventProcessDeps(services: Services = getServices()): Hos
     hosts: services.hosts,
     logger,
     encryptionKey: services.secrets.encryptionKey,
+    optOuts: services.domain.optOuts,
   };
 }
 

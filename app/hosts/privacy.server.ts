@@ -185,6 +185,8 @@ export interface RedactCustomerResult {
 export async function redactCustomer(deps: DomainDeps, businessId: string, hostCustomerId: string): Promise<RedactCustomerResult> {
   const now = deps.clock.now();
   return deps.db.$transaction(async (tx) => {
+    // A stored data-request export is the customer's data too (data-exports.server.ts).
+    await tx.customerDataExport.deleteMany({ where: { businessId, hostCustomerId } });
     const customer = await tx.customer.findUnique({ where: { businessId_hostCustomerId: { businessId, hostCustomerId } } });
     if (!customer) {
       await scrubStoredWebhooks(tx, businessId, hostCustomerId);

@@ -4,6 +4,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Env } from "~/env.server";
+import { deriveOptOutKey, type OptOutKey } from "./opt-out-key.server";
 
 export interface Secrets {
   /** AES-256-GCM key for host tokens at rest. */
@@ -12,6 +13,8 @@ export interface Secrets {
   linkSecret: string;
   /** OAuth client of the built-in sandbox host (it plays the platform, so Kudos mints both sides). */
   sandbox: { clientId: string; clientSecret: string };
+  /** Keys the hashes of durable opt-outs; derived from the link secret (see opt-out-key.server). */
+  optOutKey: OptOutKey;
 }
 
 export function loadSecrets(env: Pick<Env, "ENCRYPTION_KEY" | "LINK_SECRET" | "DATA_DIR">): Secrets {
@@ -23,6 +26,7 @@ export function loadSecrets(env: Pick<Env, "ENCRYPTION_KEY" | "LINK_SECRET" | "D
       encryptionKey: Buffer.from(env.ENCRYPTION_KEY, "base64"),
       linkSecret: env.LINK_SECRET,
       sandbox: { clientId: `sandbox-${derive("sandbox-client-id").slice(0, 16)}`, clientSecret: derive("sandbox-client-secret") },
+      optOutKey: deriveOptOutKey(env.LINK_SECRET),
     };
   }
   const file = path.resolve(env.DATA_DIR, "secrets.json");
@@ -38,9 +42,11 @@ export function loadSecrets(env: Pick<Env, "ENCRYPTION_KEY" | "LINK_SECRET" | "D
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   }
+  const linkSecret = env.LINK_SECRET ?? stored.linkSecret;
   return {
     encryptionKey: Buffer.from(env.ENCRYPTION_KEY ?? stored.encryptionKey, "base64"),
-    linkSecret: env.LINK_SECRET ?? stored.linkSecret,
+    linkSecret,
     sandbox: { clientId: stored.sandboxClientId, clientSecret: stored.sandboxClientSecret },
+    optOutKey: deriveOptOutKey(linkSecret),
   };
 }

@@ -4,6 +4,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import {
   Badge,
+  Banner,
   BlockStack,
   Button,
   Card,
@@ -34,16 +35,22 @@ import { EMPTY_STATE_IMAGE } from "~/admin/illustration";
 import { useResultToast } from "~/admin/toast";
 import { requireAdmin } from "~/auth/require-admin.server";
 import { listCampaigns, pauseCampaign, resumeCampaign } from "~/domain/campaigns.server";
+import { countPendingDataRequests } from "~/hosts/data-exports.server";
 import { getServices } from "~/services.server";
+import { countUnreadFeedback } from "~/stops/feedback-inbox.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { business } = await requireAdmin(request);
-  const { db } = getServices().domain;
-  const [campaigns, counts] = await Promise.all([
+  const { db, clock } = getServices().domain;
+  const [campaigns, counts, unreadFeedback, pendingDataRequests] = await Promise.all([
     listCampaigns(db, business.id),
     enrollmentCountsByCampaign(db, business.id),
+    countUnreadFeedback(db, business.id),
+    countPendingDataRequests({ db, clock }, business.id),
   ]);
   return {
+    unreadFeedback,
+    pendingDataRequests,
     campaigns: campaigns.map((c) => ({
       ...campaignRow(c),
       counts: counts.get(c.id) ?? { active: 0, completed: 0, stopped: 0 },
@@ -152,8 +159,37 @@ function PauseModal({ campaign, onClose }: { campaign: Row | null; onClose(): vo
   );
 }
 
+/** What is waiting for the merchant elsewhere in the admin: unread feedback, data requests. */
+function Waiting({ unreadFeedback, pendingDataRequests }: { unreadFeedback: number; pendingDataRequests: number }) {
+  if (unreadFeedback === 0 && pendingDataRequests === 0) return null;
+  return (
+    <Layout.Section>
+      <BlockStack gap="300">
+        {unreadFeedback > 0 ? (
+          <Banner
+            tone="info"
+            title={`${unreadFeedback} unread ${unreadFeedback === 1 ? "message" : "messages"} from customers`}
+            action={{ content: "Read feedback", url: "/app/feedback" }}
+          >
+            <p>Private feedback customers left on your feedback page.</p>
+          </Banner>
+        ) : null}
+        {pendingDataRequests > 0 ? (
+          <Banner
+            tone="warning"
+            title={`${pendingDataRequests} customer data ${pendingDataRequests === 1 ? "request" : "requests"} to answer`}
+            action={{ content: "See data requests", url: "/app/data-requests" }}
+          >
+            <p>Download the file Kudos prepared and send it to the customer.</p>
+          </Banner>
+        ) : null}
+      </BlockStack>
+    </Layout.Section>
+  );
+}
+
 export default function Campaigns() {
-  const { campaigns, presets } = useLoaderData<typeof loader>();
+  const { campaigns, presets, unreadFeedback, pendingDataRequests } = useLoaderData<typeof loader>();
   const [pausing, setPausing] = useState<Row | null>(null);
   const closePause = useCallback(() => setPausing(null), []);
 
@@ -161,6 +197,7 @@ export default function Campaigns() {
     return (
       <Page title="Campaigns">
         <Layout>
+          <Waiting unreadFeedback={unreadFeedback} pendingDataRequests={pendingDataRequests} />
           <Layout.Section>
             <Card>
               <EmptyState
@@ -190,6 +227,7 @@ export default function Campaigns() {
       primaryAction={{ content: "New campaign", url: "/app/campaigns/new" }}
     >
       <Layout>
+        <Waiting unreadFeedback={unreadFeedback} pendingDataRequests={pendingDataRequests} />
         <Layout.Section>
           <Card padding="0">
             <IndexTable

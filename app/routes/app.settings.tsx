@@ -44,6 +44,7 @@ interface SettingsValues {
   contactPhone: string;
   physicalAddress: string;
   feedbackPageEnabled: boolean;
+  feedbackNotify: boolean;
   serviceTypeDelays: { serviceType: string; hours: string }[];
   reviewLinks: { site: string; url: string }[];
 }
@@ -65,6 +66,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     contactPhone: b.contactPhone ?? "",
     physicalAddress: b.physicalAddress ?? "",
     feedbackPageEnabled: b.feedbackPageEnabled,
+    feedbackNotify: b.feedbackNotify,
     serviceTypeDelays: Object.entries(delays).map(([serviceType, hours]) => ({ serviceType, hours: String(hours) })),
     reviewLinks: links.map((l) => ({ site: String(l.site ?? ""), url: String(l.url ?? "") })),
   };
@@ -102,6 +104,7 @@ function toFields(v: SettingsValues): Record<string, string> {
     contactPhone: v.contactPhone,
     physicalAddress: v.physicalAddress,
     feedbackPageEnabled: String(v.feedbackPageEnabled),
+    feedbackNotify: String(v.feedbackNotify),
   };
   v.serviceTypeDelays.forEach((r, i) => {
     fields[`serviceTypeDelays.${i}.serviceType`] = r.serviceType;
@@ -412,12 +415,25 @@ export default function Settings() {
             description="Lets customers tell you privately how it went, next to the links to public review sites."
           >
             <Card>
-              <Checkbox
-                label="Show the private feedback page"
-                checked={v.feedbackPageEnabled}
-                helpText="A customer who leaves feedback gets no further review requests for the job."
-                onChange={(x) => set("feedbackPageEnabled", x)}
-              />
+              <BlockStack gap="300">
+                <Checkbox
+                  label="Show the private feedback page"
+                  checked={v.feedbackPageEnabled}
+                  helpText="A customer who leaves feedback gets no further review requests for the job."
+                  onChange={(x) => set("feedbackPageEnabled", x)}
+                />
+                <Checkbox
+                  label="Email me new feedback"
+                  checked={v.feedbackNotify}
+                  error={errors.feedbackNotify}
+                  helpText={
+                    v.replyTo.trim()
+                      ? `Each message is emailed to your reply-to address, ${v.replyTo.trim()}. It is always on the Feedback page.`
+                      : "Needs a reply-to address (Sender details above). Feedback is always on the Feedback page."
+                  }
+                  onChange={(x) => set("feedbackNotify", x)}
+                />
+              </BlockStack>
             </Card>
           </Layout.AnnotatedSection>
         </Layout>

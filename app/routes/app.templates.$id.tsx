@@ -37,6 +37,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       isSystem: t.isSystem,
       usedBy: t.usedBy,
     },
+    businessName: business.name,
   };
 }
 
@@ -73,7 +74,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function EditTemplate() {
-  const { template } = useLoaderData<typeof loader>();
+  const { template, businessName } = useLoaderData<typeof loader>();
   const readOnly = template.isSystem;
   const [values, setValues] = useState<TemplateValues>({
     name: template.name,
@@ -148,6 +149,7 @@ export default function EditTemplate() {
             errors={errors}
             readOnly={readOnly}
             channelEditable={false}
+            businessName={businessName}
             onChange={(next, field) => {
               setValues(next);
               setErrors(({ [field]: _, ...rest }) => rest);

@@ -14,9 +14,9 @@ import { createTemplate } from "~/domain/templates.server";
 import { getServices } from "~/services.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireAdmin(request);
+  const { business } = await requireAdmin(request);
   const channel = new URL(request.url).searchParams.get("channel") === "sms" ? "sms" : "email";
-  return { channel } as { channel: "email" | "sms" };
+  return { channel, businessName: business.name } as { channel: "email" | "sms"; businessName: string };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -34,7 +34,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function NewTemplate() {
-  const { channel } = useLoaderData<typeof loader>();
+  const { channel, businessName } = useLoaderData<typeof loader>();
   const [values, setValues] = useState<TemplateValues>(() => starterTemplate(channel));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const save = useFetcher<ActionResult>();
@@ -64,6 +64,7 @@ export default function NewTemplate() {
           errors={errors}
           readOnly={false}
           channelEditable
+          businessName={businessName}
           onChange={(next, field) => {
             // Switching channel swaps the starter text, unless it was already edited.
             const starter = starterTemplate(values.channel);

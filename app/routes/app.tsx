@@ -18,9 +18,11 @@ import {
 } from "@shopify/polaris";
 import {
   ChartVerticalIcon,
+  ChatIcon,
   EmailIcon,
   EnvelopeIcon,
   MegaphoneIcon,
+  PersonLockIcon,
   SettingsIcon,
   WorkIcon,
 } from "@shopify/polaris-icons";
@@ -86,7 +88,9 @@ function AdminNavigation({ outbox }: { outbox: boolean }) {
     { url: "/app", label: "Campaigns", icon: MegaphoneIcon, selected: pathname === "/app" || isUnder(pathname, "/app/campaigns") },
     { url: "/app/templates", label: "Templates", icon: EmailIcon, selected: isUnder(pathname, "/app/templates") },
     { url: "/app/jobs", label: "Jobs", icon: WorkIcon, selected: isUnder(pathname, "/app/jobs") },
+    { url: "/app/feedback", label: "Feedback", icon: ChatIcon, selected: isUnder(pathname, "/app/feedback") },
     { url: "/app/analytics", label: "Analytics", icon: ChartVerticalIcon, selected: isUnder(pathname, "/app/analytics") },
+    { url: "/app/data-requests", label: "Data requests", icon: PersonLockIcon, selected: isUnder(pathname, "/app/data-requests") },
     { url: "/app/settings", label: "Settings", icon: SettingsIcon, selected: isUnder(pathname, "/app/settings") },
     ...(outbox ? [{ url: "/app/outbox", label: "Outbox", icon: EnvelopeIcon, selected: isUnder(pathname, "/app/outbox") }] : []),
   ];

@@ -11,5 +11,5 @@ export function loader({ params }: LoaderFunctionArgs) {
 
 export function action({ request, params }: ActionFunctionArgs) {
   if (request.method !== "POST") return methodNotAllowed(["GET", "POST"]);
-  return unsubscribeResponse(getStopsDeps(), params.token ?? "");
+  return unsubscribeResponse(getStopsDeps(), params.token ?? "", request);
 }

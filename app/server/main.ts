@@ -10,6 +10,8 @@ import { EmbeddedPostgresUnavailableError } from "~/db/embedded-postgres.server"
 import { resolveDatabase } from "~/db/resolve.server";
 import { createPublicRateLimiter, isBehindFlyProxy } from "~/lib/public-rate-limit.server";
 import { applyMigrations } from "~/db/schema-engine.server";
+import { backfillOptOuts, OPT_OUT_MIGRATION } from "~/db/backfill-opt-outs.server";
+import { loadSecrets } from "~/lib/secrets.server";
 import { createAppServer } from "./http.server";
 
 type AppBuild = ServerBuild & {
@@ -61,6 +63,9 @@ async function main() {
   try {
     const applied = await applyMigrations(database.url);
     log.info({ applied }, applied.length ? "migrations applied" : "database schema up to date");
+    if (applied.includes(OPT_OUT_MIGRATION)) {
+      log.info({ filled: await backfillOptOuts(database.url, loadSecrets(env).optOutKey) }, "durable opt-outs filled from suppressions");
+    }
 
     const buildPath = path.resolve("build/index.js");
     build = (await import(pathToFileURL(buildPath).href)) as AppBuild;

@@ -6,6 +6,7 @@ import { stopEnrollments } from "~/domain/stops.server";
 import type { Db } from "~/db.server";
 import { verifyLinkToken } from "~/links/tokens.server";
 import type { StopsDeps } from "./deps.server";
+import { wantsFeedbackNotification } from "./feedback-notify.server";
 import { htmlResponse } from "./http.server";
 import { FEEDBACK_FIELD, feedbackPage, notFoundPage, thankYouPage } from "./pages.server";
 import { FEEDBACK_MAX_LENGTH, feedbackPageData, type FeedbackPageData } from "./review-link.server";
@@ -42,7 +43,7 @@ async function loadEnrollment(deps: StopsDeps, token: string) {
   if (!payload) return null;
   const enrollment = await deps.db.enrollment.findUnique({
     where: { id: payload.enrollmentId },
-    select: { id: true, businessId: true, business: { select: { name: true, reviewLinks: true } } },
+    select: { id: true, businessId: true, business: { select: { name: true, reviewLinks: true, replyTo: true, feedbackNotify: true } } },
   });
   if (!enrollment) return null;
   return { enrollment, position: payload.position, page: feedbackPageData(deps.linkSecret, enrollment.id, payload.position, enrollment.business) };
@@ -63,8 +64,16 @@ export async function submitFeedback(deps: StopsDeps, token: string, value: unkn
   const now = deps.clock.now();
   return inTransaction(deps.db, async (tx) => {
     const same = await tx.feedback.findFirst({ where: { enrollmentId: enrollment.id, message: valid.message }, select: { id: true } });
+    // New feedback is marked for the merchant's email notification in this same transaction;
+    // the maintenance sends it (feedback-notify.server.ts), so the customer never waits for it.
     const feedback = same ?? (await tx.feedback.create({
-      data: { businessId: enrollment.businessId, enrollmentId: enrollment.id, message: valid.message, createdAt: now },
+      data: {
+        businessId: enrollment.businessId,
+        enrollmentId: enrollment.id,
+        message: valid.message,
+        createdAt: now,
+        notifyDueAt: wantsFeedbackNotification(enrollment.business) ? now : null,
+      },
       select: { id: true },
     }));
     const stopped = await stopEnrollments(tx, enrollment.businessId, { enrollmentIds: [enrollment.id] }, "feedback_submitted", now);

@@ -21,6 +21,7 @@ const STYLE = `
   a.site,button{display:block;width:100%;box-sizing:border-box;padding:12px 16px;border-radius:8px;font-size:16px;font-weight:600;text-align:center;text-decoration:none;cursor:pointer}
   a.site{background:#1a73e8;color:#fff}
   button{background:#202223;color:#fff;border:0;margin-top:12px}
+  button.secondary{background:#fff;color:#202223;border:1px solid #8c9196}
   label{display:block;font-weight:600;margin:0 0 6px}
   textarea{width:100%;box-sizing:border-box;min-height:120px;padding:10px;border:1px solid #c9cccf;border-radius:8px;font:inherit}
   .error{color:#b42318;font-weight:600}
@@ -103,25 +104,46 @@ ${opts.error ? `<p class="error" id="${FEEDBACK_FIELD}-error">${escapeHtml(opts.
   );
 }
 
-export function unsubscribeConfirmPage(opts: { businessName: string; maskedEmail: string | null; formAction: string }): string {
-  const who = opts.maskedEmail ? ` for ${escapeHtml(opts.maskedEmail)}` : "";
+/** What an unsubscribe stops, in the words both pages use (docs/compliance.md). */
+function stoppedWhat(businessName: string, keepTexts: boolean): string {
+  const name = escapeHtml(businessName);
+  return keepTexts
+    ? `review request emails from ${name}; texts from ${name} continue`
+    : `review requests from ${name}, by email and by text`;
+}
+
+export function unsubscribeConfirmPage(opts: {
+  businessName: string;
+  maskedEmail: string | null;
+  formAction: string;
+  /** The person also has a phone number on file: offer to keep texts. */
+  hasPhone: boolean;
+}): string {
+  const who = opts.maskedEmail ? ` (${escapeHtml(opts.maskedEmail)})` : "";
+  const keep = opts.hasPhone
+    ? `
+<form method="post" action="${escapeHtml(opts.formAction)}">
+<input type="hidden" name="keep_texts" value="1">
+<button type="submit" class="secondary">Stop emails only, keep texts</button>
+</form>`
+    : "";
   return page(
     "Unsubscribe",
     `<h1>Unsubscribe from ${escapeHtml(opts.businessName)}?</h1>
-<p>You'll stop receiving review request emails from ${escapeHtml(opts.businessName)}${who}.</p>
+<p>You${who} will get no more ${stoppedWhat(opts.businessName, false)}.</p>
 <form method="post" action="${escapeHtml(opts.formAction)}">
 <input type="hidden" name="confirm" value="1">
 <button type="submit">Unsubscribe</button>
-</form>`,
+</form>${keep}`,
   );
 }
 
-export function unsubscribedPage(opts: { businessName: string; maskedEmail: string | null }): string {
+export function unsubscribedPage(opts: { businessName: string; maskedEmail: string | null; keepTexts?: boolean }): string {
   const who = opts.maskedEmail ? `${escapeHtml(opts.maskedEmail)} is` : "You're";
   return page(
     "Unsubscribed",
     `<h1>You're unsubscribed</h1>
-<p>${who} unsubscribed from review request emails from ${escapeHtml(opts.businessName)}. You won't receive any more.</p>`,
+<p>${who} unsubscribed. You'll get no more ${stoppedWhat(opts.businessName, opts.keepTexts ?? false)}.</p>`,
   );
 }
 

@@ -125,7 +125,7 @@ export async function applyResendEvent(deps: ResendWebhookDeps, eventId: string,
       ? await applyDeliveryUpdate(tx, log, { ...base, status: stopping.status, error: event.data.bounce?.message ?? null })
       : null;
     const email = normalizeEmail(address);
-    const added = await suppressAddresses(tx, businessId, "email", [email], stopping.reason, now);
+    const added = await suppressAddresses(tx, { key: deps.optOutKey }, businessId, "email", [email], stopping.reason, now);
     const sent = log ? await tx.enrollment.findUnique({ where: { id: log.enrollmentId }, select: { customerId: true } }) : null;
     const stoppedEnrollments = await stopEnrollmentsForAddresses(
       tx, businessId, "email", [email], stopping.stop, now, sent ? [sent.customerId] : [],

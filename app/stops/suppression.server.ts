@@ -1,53 +1,40 @@
-// Suppression: a business's list of contact points (lower-cased email, E.164 phone) that must not
-// be messaged on a channel. The processor checks it at send time for every touch of every
-// campaign; the functions here add to it and stop whatever is already running for those contacts,
-// always inside the caller's transaction, together with the write that records the cause.
+// Suppression from the stop paths: the writes themselves live with the engine's SQL
+// (app/engine/sql/suppression.sql.ts: the processor suppresses numbers too); here is what the stop
+// paths add: stopping whatever is already running for those contacts, and finding every contact
+// point of the person a stop names, always inside the caller's transaction.
 import { Prisma, type Channel, type StopReason } from "~/generated/prisma/client";
 import { stopEnrollments } from "~/domain/stops.server";
 import type { Tx } from "~/domain/types";
 
-export type SuppressionReason = "opted_out" | "bounced" | "complained" | "provider_unsubscribed";
+export {
+  suppressAddresses,
+  unsuppressAddresses,
+  recordOptOuts,
+  removeOptOuts,
+  SMS_RESUBSCRIBABLE,
+  type SuppressionReason,
+} from "~/engine/sql/suppression.sql";
 
 export function normalizeEmail(address: string): string {
   return address.trim().toLowerCase();
 }
 
-/** Adds the addresses to the business's list; returns those that were not on it yet. */
-export async function suppressAddresses(
-  tx: Tx,
-  businessId: string,
-  channel: Channel,
-  addresses: string[],
-  reason: SuppressionReason,
-  now: Date,
-): Promise<string[]> {
-  const unique = [...new Set(addresses.filter(Boolean))];
-  if (unique.length === 0) return [];
-  // One statement: concurrent opt-outs of one address insert once, and only that one reports "new".
-  const rows = await tx.$queryRaw<{ address: string }[]>`
-    INSERT INTO suppression (business_id, channel, address, reason, created_at)
-    SELECT ${businessId}::uuid, ${channel}::"Channel", a, ${reason}, ${now}
-      FROM unnest(${unique}::text[]) AS a
-    ON CONFLICT (business_id, channel, address) DO NOTHING
-    RETURNING address`;
-  return rows.map((r) => r.address);
-}
-
-/** Removes the addresses from the list (a texted START); returns those that were on it. */
-export async function unsuppressAddresses(
-  tx: Tx,
-  businessId: string,
-  channel: Channel,
-  addresses: string[],
-  reasons: SuppressionReason[],
-): Promise<string[]> {
+/**
+ * The business's other contact points of the person reached at these addresses: the phones of its
+ * customer records with one of these emails, or the emails of those with one of these phones.
+ * Index use: customer (business_id, email) and (business_id, phone).
+ */
+export async function linkedContacts(tx: Tx, businessId: string, channel: Channel, addresses: string[]): Promise<string[]> {
   if (addresses.length === 0) return [];
-  const rows = await tx.$queryRaw<{ address: string }[]>`
-    DELETE FROM suppression
-     WHERE business_id = ${businessId}::uuid AND channel = ${channel}::"Channel"
-       AND address = ANY(${addresses}::text[]) AND reason = ANY(${reasons}::text[])
-    RETURNING address`;
-  return rows.map((r) => r.address);
+  const rows =
+    channel === "email"
+      ? await tx.$queryRaw<{ a: string }[]>`
+          SELECT DISTINCT phone AS a FROM customer
+           WHERE business_id = ${businessId}::uuid AND email = ANY(${addresses}::text[]) AND phone IS NOT NULL`
+      : await tx.$queryRaw<{ a: string }[]>`
+          SELECT DISTINCT email AS a FROM customer
+           WHERE business_id = ${businessId}::uuid AND phone = ANY(${addresses}::text[]) AND email IS NOT NULL`;
+  return rows.map((r) => r.a);
 }
 
 /**

@@ -5,14 +5,23 @@
 // Inbound texts arrive on a number shared by every business, so a keyword applies to each
 // business that has texted the sender or knows them as a customer: an opt-out is never missed,
 // and is recorded (suppression + stopped enrollments) in one transaction with the event itself.
-import { TWILIO_UNSUBSCRIBED, validateTwilioSignature } from "~/engine/transports/index.server";
+import { TWILIO_NOT_MOBILE, TWILIO_UNREACHABLE, TWILIO_UNSUBSCRIBED, validateTwilioSignature } from "~/engine/transports/index.server";
+import { senderScope } from "~/lib/opt-out-key.server";
 import type { Tx } from "~/domain/types";
 import { escapeHtml } from "~/engine/render";
 import type { TwilioWebhookDeps } from "./deps.server";
 import { field, formParams, isFormContentType, textResponse } from "./http.server";
 import { applyDeliveryUpdate, firstSighting, lockSendLog, type DeliveryStatus, type LockedSendLog } from "./send-log.server";
-import { classifySmsKeyword, helpReply, optInReply, optOutReply, type SmsKeywordKind } from "./sms-keywords.server";
-import { stopEnrollmentsForAddresses, suppressAddresses, unsuppressAddresses } from "./suppression.server";
+import { classifySmsKeyword, helpReply, keywordFromOptOutType, optInReply, optOutReply, type SmsKeywordKind } from "./sms-keywords.server";
+import {
+  linkedContacts,
+  recordOptOuts,
+  removeOptOuts,
+  SMS_RESUBSCRIBABLE,
+  stopEnrollmentsForAddresses,
+  suppressAddresses,
+  unsuppressAddresses,
+} from "./suppression.server";
 import { containsNul, inTransaction } from "./tx.server";
 
 const DEFAULT_BRAND = "Kudos";
@@ -54,6 +63,12 @@ const STATUS_MAP: Record<string, DeliveryStatus> = {
   failed: "failed",
 };
 
+/** Delivery errors that say the number cannot take texts (30003, "unreachable now", is transient). */
+const UNTEXTABLE: Record<string, "unreachable" | "not_mobile"> = {
+  [TWILIO_UNREACHABLE]: "unreachable",
+  [TWILIO_NOT_MOBILE]: "not_mobile",
+};
+
 export interface TwilioStatusEvent {
   messageSid: string;
   messageStatus: string;
@@ -91,7 +106,12 @@ export async function applyTwilioStatus(deps: TwilioWebhookDeps, event: TwilioSt
     if (event.errorCode === TWILIO_UNSUBSCRIBED && log.recipient) {
       // The carrier says this number opted out: the same effect as an inbound STOP.
       optedOut = true;
-      await optOutAtBusiness(tx, log.businessId, log.recipient, now, "provider_unsubscribed", await customerOf(tx, log));
+      await optOutAtBusiness(tx, deps, log.businessId, log.recipient, now, "provider_unsubscribed", { customerIds: await customerOf(tx, log) });
+    }
+    const untextable = UNTEXTABLE[event.errorCode ?? ""];
+    if (untextable && log.recipient) {
+      // Texts to this number will keep failing: later SMS touches skip; the enrollment goes on.
+      await suppressAddresses(tx, { key: deps.optOutKey }, log.businessId, "sms", [log.recipient], untextable, now);
     }
     return { kind: "updated", status: next, optedOut };
   });
@@ -157,16 +177,28 @@ export async function businessesForNumber(tx: Tx, phone: string): Promise<Sender
      ORDER BY t.last_at DESC NULLS LAST, b.id`;
 }
 
+/**
+ * A number stops texts from one business: its list and its account's durable record (plus the
+ * sender scopes a STOP was texted to), its enrollments of that number's customers stop, and,
+ * for the person's own opt-out, the emails of those customer records too: "stop" means no more
+ * review requests from that business, on any channel (docs/compliance.md).
+ */
 async function optOutAtBusiness(
   tx: Tx,
+  deps: Pick<TwilioWebhookDeps, "optOutKey">,
   businessId: string,
   phone: string,
   now: Date,
   reason: "opted_out" | "provider_unsubscribed",
-  customerIds: string[] = [],
+  opts: { customerIds?: string[]; senderScopes?: string[] } = {},
 ): Promise<{ newlySuppressed: boolean; stopped: string[] }> {
-  const added = await suppressAddresses(tx, businessId, "sms", [phone], reason, now);
-  const stopped = await stopEnrollmentsForAddresses(tx, businessId, "sms", [phone], "opted_out_sms", now, customerIds);
+  const key = { key: deps.optOutKey, extraScopes: opts.senderScopes ?? [] };
+  const added = await suppressAddresses(tx, key, businessId, "sms", [phone], reason, now);
+  if (reason === "opted_out") {
+    const emails = await linkedContacts(tx, businessId, "sms", [phone]);
+    await suppressAddresses(tx, { key: deps.optOutKey }, businessId, "email", emails, reason, now);
+  }
+  const stopped = await stopEnrollmentsForAddresses(tx, businessId, "sms", [phone], "opted_out_sms", now, opts.customerIds ?? []);
   return { newlySuppressed: added.length > 0, stopped };
 }
 
@@ -174,6 +206,12 @@ export interface InboundSms {
   from: string;
   body: string;
   messageSid?: string | null;
+  /** Our number the text was sent to (Twilio's To). */
+  to?: string | null;
+  /** The Messaging Service the number belongs to, when it does. */
+  messagingServiceSid?: string | null;
+  /** Twilio's OptOutType (STOP, START, HELP): Twilio's opt-out handling acted on this message. */
+  optOutType?: string | null;
 }
 
 export interface InboundSmsResult {
@@ -185,10 +223,22 @@ export interface InboundSmsResult {
   duplicate: boolean;
 }
 
+/** The sender scopes a text reached: the number and its Messaging Service. */
+function inboundSenderScopes(sms: InboundSms): string[] {
+  return [sms.to, sms.messagingServiceSid].filter((s): s is string => !!s).map(senderScope);
+}
+
 export async function handleInboundSms(deps: TwilioWebhookDeps, sms: InboundSms): Promise<InboundSmsResult> {
-  const keyword = classifySmsKeyword(sms.body);
+  const fromTwilio = keywordFromOptOutType(sms.optOutType);
+  const classified = classifySmsKeyword(sms.body);
+  const keyword = fromTwilio ?? classified?.kind ?? null;
   const none: InboundSmsResult = { keyword, reply: null, businessIds: [], stoppedEnrollments: [], duplicate: false };
   if (!keyword) return none;
+  // With Twilio's default handling, Twilio answered its reserved keywords itself (and refuses our
+  // reply after a STOP with 21610): answer only what it did not (docs/compliance.md).
+  const twilioAnswered = deps.keywordReplies === "twilio" && (fromTwilio !== null || classified?.reservedByTwilio === true);
+  const answer = (text: string | null) => (twilioAnswered ? null : text);
+  const senders = inboundSenderScopes(sms);
   const now = deps.clock.now();
   return inTransaction(deps.db, async (tx) => {
     if (sms.messageSid && !(await firstSighting(tx, `twilio-inbound:${sms.messageSid}`, "twilio", now))) {
@@ -199,26 +249,28 @@ export async function handleInboundSms(deps: TwilioWebhookDeps, sms: InboundSms)
     const brand = latest?.name ?? DEFAULT_BRAND;
     const businessIds = businesses.map((b) => b.id);
     if (keyword === "optOut") {
-      let anyNew = false;
+      // The sending number's own record binds every business that texts from it, including those
+      // that learn this number later.
+      let anyNew = (await recordOptOuts(tx, deps.optOutKey, senders, "sms", [sms.from], "opted_out", now)) > 0;
       const stopped: string[] = [];
       for (const b of businesses) {
-        const r = await optOutAtBusiness(tx, b.id, sms.from, now, "opted_out");
+        const r = await optOutAtBusiness(tx, deps, b.id, sms.from, now, "opted_out", { senderScopes: senders });
         anyNew ||= r.newlySuppressed;
         stopped.push(...r.stopped);
       }
       // One confirmation, then nothing: a repeated STOP from a suppressed number gets no answer.
-      return { ...none, reply: anyNew ? optOutReply(brand) : null, businessIds, stoppedEnrollments: stopped };
+      return { ...none, reply: anyNew ? answer(optOutReply(brand)) : null, businessIds, stoppedEnrollments: stopped };
     }
     if (keyword === "optIn") {
-      let removed = 0;
+      let removed = await removeOptOuts(tx, deps.optOutKey, senders, "sms", [sms.from], SMS_RESUBSCRIBABLE);
       for (const b of businesses) {
-        removed += (await unsuppressAddresses(tx, b.id, "sms", [sms.from], ["opted_out", "provider_unsubscribed"])).length;
+        removed += (await unsuppressAddresses(tx, { key: deps.optOutKey }, b.id, "sms", [sms.from], SMS_RESUBSCRIBABLE)).length;
       }
       // "Yes" is also an ordinary answer to "mind leaving a review?": confirm only a real resubscribe.
-      return { ...none, reply: removed > 0 ? optInReply(brand) : null, businessIds };
+      return { ...none, reply: removed > 0 ? answer(optInReply(brand)) : null, businessIds };
     }
     const contact = latest ? latest.contactPhone || latest.replyTo : null;
-    return { ...none, reply: helpReply(brand, contact), businessIds };
+    return { ...none, reply: answer(helpReply(brand, contact)), businessIds };
   });
 }
 
@@ -238,7 +290,18 @@ export async function twilioInboundResponse(deps: TwilioWebhookDeps, request: Re
   if (!from || from.length > 64) return textResponse("From is required", 400);
   const body = field(params, "Body") ?? "";
   const messageSid = field(params, "MessageSid") ?? field(params, "SmsSid") ?? null;
-  const result = await handleInboundSms(deps, { from, body, messageSid: messageSid && messageSid.length <= 64 ? messageSid : null });
+  const short = (name: string) => {
+    const v = field(params, name)?.trim();
+    return v && v.length <= 64 ? v : null;
+  };
+  const result = await handleInboundSms(deps, {
+    from,
+    body,
+    messageSid: messageSid && messageSid.length <= 64 ? messageSid : null,
+    to: short("To"),
+    messagingServiceSid: short("MessagingServiceSid"),
+    optOutType: short("OptOutType"),
+  });
   if (result.keyword && !result.duplicate) {
     deps.logger.info({ keyword: result.keyword, businesses: result.businessIds.length, stopped: result.stoppedEnrollments.length }, "sms keyword");
   }

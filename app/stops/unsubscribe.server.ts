@@ -2,14 +2,16 @@
 // GET shows a confirmation button (mail scanners prefetch links; a GET must change nothing).
 // POST unsubscribes: the button, and the RFC 8058 one-click POST a mailbox provider sends
 // (body "List-Unsubscribe=One-Click", no cookies, no session): the token alone authorises it.
-// Unsubscribing suppresses the address for the business and stops every active enrollment of
-// customers with that address, in one transaction. Repeating it changes nothing and still says yes.
+// Unsubscribing means what the page says: no more review requests from that business to that
+// person, by email or by text (the page offers "Stop emails only" as an explicit choice). It
+// suppresses the addresses and numbers for the business (and durably, for its host account) and
+// stops the person's active enrollments, in one transaction. Repeating it changes nothing.
 import type { Tx } from "~/domain/types";
 import { verifyLinkToken } from "~/links/tokens.server";
 import type { StopsDeps } from "./deps.server";
-import { htmlResponse } from "./http.server";
+import { field, formParams, htmlResponse, isFormContentType } from "./http.server";
 import { maskEmail, notFoundPage, unsubscribeConfirmPage, unsubscribedPage } from "./pages.server";
-import { normalizeEmail, stopEnrollmentsForAddresses, suppressAddresses } from "./suppression.server";
+import { linkedContacts, normalizeEmail, stopEnrollmentsForAddresses, suppressAddresses } from "./suppression.server";
 import { inTransaction } from "./tx.server";
 
 async function loadTarget(tx: Tx, enrollmentId: string, position: number) {
@@ -20,19 +22,27 @@ async function loadTarget(tx: Tx, enrollmentId: string, position: number) {
       businessId: true,
       customerId: true,
       business: { select: { name: true } },
-      customer: { select: { email: true } },
+      customer: { select: { email: true, phone: true } },
     },
   });
   if (!enrollment) return null;
   const sent = await tx.sendLog.findFirst({ where: { enrollmentId, position, channel: "email" }, select: { recipient: true } });
   // The address the email went to, and the customer's current one if it has changed since.
   const addresses = [...new Set([sent?.recipient, enrollment.customer.email].filter((a): a is string => !!a).map(normalizeEmail))];
-  return { ...enrollment, addresses };
+  // The same person's numbers: this customer's, and those of the business's records with the email.
+  const linked = await linkedContacts(tx, enrollment.businessId, "email", addresses);
+  const phones = [...new Set([enrollment.customer.phone, ...linked].filter((p): p is string => !!p))];
+  return { ...enrollment, addresses, phones };
+}
+
+async function suppressedCount(db: Tx, businessId: string, channel: "email" | "sms", addresses: string[]): Promise<number> {
+  if (addresses.length === 0) return 0;
+  return db.suppression.count({ where: { businessId, channel, address: { in: addresses } } });
 }
 
 export type UnsubscribeState =
   | { kind: "not_found" }
-  | { kind: "subscribed" | "unsubscribed"; businessName: string; maskedEmail: string | null };
+  | { kind: "subscribed" | "unsubscribed"; businessName: string; maskedEmail: string | null; hasPhone: boolean; keepTexts: boolean };
 
 /** What GET shows: the confirmation, or "already unsubscribed". Changes nothing. */
 export async function unsubscribeState(deps: StopsDeps, token: string): Promise<UnsubscribeState> {
@@ -40,13 +50,14 @@ export async function unsubscribeState(deps: StopsDeps, token: string): Promise<
   if (!payload) return { kind: "not_found" };
   const target = await loadTarget(deps.db, payload.enrollmentId, payload.position);
   if (!target) return { kind: "not_found" };
-  const suppressed = target.addresses.length
-    ? await deps.db.suppression.count({ where: { businessId: target.businessId, channel: "email", address: { in: target.addresses } } })
-    : 0;
+  const emailsDone = target.addresses.length > 0 && (await suppressedCount(deps.db, target.businessId, "email", target.addresses)) === target.addresses.length;
+  const phonesDone = (await suppressedCount(deps.db, target.businessId, "sms", target.phones)) === target.phones.length;
   return {
-    kind: target.addresses.length > 0 && suppressed === target.addresses.length ? "unsubscribed" : "subscribed",
+    kind: emailsDone ? "unsubscribed" : "subscribed",
     businessName: target.business.name,
     maskedEmail: maskEmail(target.addresses[0]),
+    hasPhone: target.phones.length > 0,
+    keepTexts: !phonesDone,
   };
 }
 
@@ -58,28 +69,43 @@ export type UnsubscribeOutcome =
       businessName: string;
       addresses: string[];
       maskedEmail: string | null;
-      /** Addresses that were not suppressed before this request. */
+      /** Texts continue: the person chose "Stop emails only". */
+      keepTexts: boolean;
+      /** Addresses (emails, and numbers unless keepTexts) that were not suppressed before this request. */
       newlySuppressed: string[];
       stoppedEnrollments: string[];
     };
 
-export async function unsubscribeEmail(deps: StopsDeps, token: string): Promise<UnsubscribeOutcome> {
+/**
+ * Unsubscribes the person from the business's review requests: the email addresses and, unless
+ * they keep texts, the phone numbers of the same person (docs/compliance.md). Their running
+ * enrollments stop, unless they keep texts (then only the email touches are skipped).
+ */
+export async function unsubscribeEmail(deps: StopsDeps, token: string, opts: { keepTexts?: boolean } = {}): Promise<UnsubscribeOutcome> {
   const payload = verifyLinkToken(deps.linkSecret, token, "unsubscribe");
   if (!payload) return { kind: "not_found" };
+  const keepTexts = opts.keepTexts ?? false;
   const now = deps.clock.now();
+  const key = { key: deps.optOutKey };
   return inTransaction(deps.db, async (tx) => {
     const target = await loadTarget(tx, payload.enrollmentId, payload.position);
     if (!target) return { kind: "not_found" } as const;
-    const newlySuppressed = await suppressAddresses(tx, target.businessId, "email", target.addresses, "opted_out", now);
-    const stoppedEnrollments = await stopEnrollmentsForAddresses(
-      tx, target.businessId, "email", target.addresses, "opted_out_email", now, [target.customerId],
-    );
+    const newlySuppressed = await suppressAddresses(tx, key, target.businessId, "email", target.addresses, "opted_out", now);
+    let stoppedEnrollments: string[] = [];
+    if (!keepTexts) {
+      newlySuppressed.push(...(await suppressAddresses(tx, key, target.businessId, "sms", target.phones, "opted_out", now)));
+      stoppedEnrollments = await stopEnrollmentsForAddresses(
+        tx, target.businessId, "email", target.addresses, "opted_out_email", now, [target.customerId],
+      );
+      stoppedEnrollments.push(...(await stopEnrollmentsForAddresses(tx, target.businessId, "sms", target.phones, "opted_out_email", now)));
+    }
     return {
       kind: "unsubscribed",
       businessId: target.businessId,
       businessName: target.business.name,
       addresses: target.addresses,
       maskedEmail: maskEmail(target.addresses[0]),
+      keepTexts,
       newlySuppressed,
       stoppedEnrollments,
     } as const;
@@ -97,15 +123,25 @@ export async function unsubscribePageResponse(deps: StopsDeps, token: string): P
 }
 
 /**
- * POST /u/<token>: the confirmation button or the RFC 8058 one-click POST. The body
- * ("List-Unsubscribe=One-Click", "confirm=1", or nothing) says nothing the token does not, so it is
- * never read: the server discards it, within the links' body cap.
+ * POST /u/<token>: the confirmation buttons or the RFC 8058 one-click POST. The token authorises
+ * it; the body only says whether the person chose "Stop emails only" (keep_texts=1). The one-click
+ * body ("List-Unsubscribe=One-Click") and an unreadable one mean everything.
  */
-export async function unsubscribeResponse(deps: StopsDeps, token: string): Promise<Response> {
-  const outcome = await unsubscribeEmail(deps, token);
+export async function unsubscribeResponse(deps: StopsDeps, token: string, request?: Request): Promise<Response> {
+  const keepTexts = request ? await choseKeepTexts(request) : false;
+  const outcome = await unsubscribeEmail(deps, token, { keepTexts });
   if (outcome.kind === "not_found") return htmlResponse(notFoundPage(), 404);
   if (outcome.newlySuppressed.length || outcome.stoppedEnrollments.length) {
-    deps.logger.info({ businessId: outcome.businessId, stopped: outcome.stoppedEnrollments.length }, "email unsubscribe");
+    deps.logger.info({ businessId: outcome.businessId, stopped: outcome.stoppedEnrollments.length, keepTexts }, "unsubscribe");
   }
   return htmlResponse(unsubscribedPage(outcome));
+}
+
+async function choseKeepTexts(request: Request): Promise<boolean> {
+  if (!isFormContentType(request)) return false;
+  try {
+    return field(formParams(await request.text()), "keep_texts") === "1";
+  } catch {
+    return false;
+  }
 }

@@ -1,8 +1,10 @@
 // The app's Inngest functions, wired to the process's services.
 import { refreshAnalyticsRollup } from "~/analytics/rollup.server";
 import { processBatch } from "~/engine/processor.server";
+import { maintenanceDeps, runMaintenance } from "~/maintenance.server";
 import { getServices } from "~/services.server";
 import { createDrainFunction } from "./drain-due-touches";
+import { createMaintenanceFunction } from "./maintenance";
 import { hostEventFunctions } from "./process-host-event";
 import { createRefreshAnalyticsFunction } from "./refresh-analytics";
 
@@ -27,4 +29,6 @@ export const refreshAnalytics = createRefreshAnalyticsFunction(() => {
   };
 });
 
-export const functions = [drainDueTouches, refreshAnalytics, ...hostEventFunctions];
+export const maintenance = createMaintenanceFunction(() => runMaintenance(maintenanceDeps(getServices())));
+
+export const functions = [drainDueTouches, refreshAnalytics, maintenance, ...hostEventFunctions];

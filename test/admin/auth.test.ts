@@ -21,10 +21,20 @@ describe("/app authentication", () => {
   it("sweeps every /app route file, analytics included, each with a loader or an action", () => {
     const files = ADMIN_ROUTES.map((r) => r.file);
     // The derivation finds the layout, the pages and the analytics screens.
-    for (const file of ["app.tsx", "app._index.tsx", "app.campaigns.$id.tsx", "app.analytics.tsx", "app.analytics.$campaignId.tsx"]) {
+    for (const file of [
+      "app.tsx",
+      "app._index.tsx",
+      "app.campaigns.$id.tsx",
+      "app.analytics.tsx",
+      "app.analytics.$campaignId.tsx",
+      "app.feedback.tsx",
+      "app.data-requests.tsx",
+      "app.data-requests.$id.download.ts",
+    ]) {
       expect(files).toContain(file);
     }
     expect(ADMIN_ROUTES.find((r) => r.file === "app.analytics.$campaignId.tsx")).toMatchObject({ path: `/app/analytics/${SOME_ID}`, params: { campaignId: SOME_ID } });
+    expect(ADMIN_ROUTES.find((r) => r.file === "app.data-requests.$id.download.ts")).toMatchObject({ path: `/app/data-requests/${SOME_ID}/download`, params: { id: SOME_ID } });
     for (const route of ADMIN_ROUTES) expect(Boolean(route.module.loader ?? route.module.action), route.file).toBe(true);
   });
 

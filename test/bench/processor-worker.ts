@@ -1,5 +1,6 @@
 // One touch processor as its own process, for the engine benchmark: drains until nothing is
 // due, timing every claim statement, then reports JSON on stdout.
+import { deriveOptOutKey } from "~/lib/opt-out-key.server";
 import { createDatabase } from "~/db.server";
 import { drain } from "~/engine/processor.server";
 import { InProcessSendRateLimiter } from "~/engine/rate-limit/index.server";
@@ -12,6 +13,8 @@ const [url, batchArg] = process.argv.slice(2);
 const batchSize = Number(batchArg ?? 500);
 const db = createDatabase(url!, 4);
 const claimMs: number[] = [];
+/** Rows each timed claim returned: a drain's last claim finds nothing, and is told apart. */
+const claimRows: number[] = [];
 // Wall time per named statement (round trip included), to show where a batch spends its time.
 const statementMs: Record<string, number> = {};
 const query = db.pool.query.bind(db.pool) as (...args: unknown[]) => Promise<unknown>;
@@ -22,7 +25,10 @@ const query = db.pool.query.bind(db.pool) as (...args: unknown[]) => Promise<unk
   const t = performance.now();
   const r = await query(...args);
   const ms = performance.now() - t;
-  if (name === "kudos_claim_due_touches") claimMs.push(ms);
+  if (name === "kudos_claim_due_touches") {
+    claimMs.push(ms);
+    claimRows.push((r as { rowCount?: number | null }).rowCount ?? 0);
+  }
   statementMs[name] = (statementMs[name] ?? 0) + ms;
   return r;
 };
@@ -47,12 +53,13 @@ const summary = await drain(
     links: createLinkBuilder("https://kudos.example.com", "bench-link-secret-0123456789abcdefghij"),
     emailFrom: "reviews@kudos.example.com",
     appUrl: "https://kudos.example.com",
+    optOuts: { key: deriveOptOutKey("bench-link-secret-0123456789abcdefghij"), smsSenders: [] },
   },
   { batchSize },
 );
 const elapsedMs = performance.now() - started;
 process.stdout.write(
-  JSON.stringify({ ...summary, elapsedMs, claimMs, statementMs, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + "\n",
+  JSON.stringify({ ...summary, elapsedMs, claimMs, claimRows, statementMs, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + "\n",
 );
 await db.prisma.$disconnect();
 await db.pool.end();

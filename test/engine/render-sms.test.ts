@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SAMPLE_RENDER_CONTEXT, SMS_OPT_OUT_LINE, renderSms, smsSegments, type SmsRenderContext } from "~/engine/render";
+import { SAMPLE_RENDER_CONTEXT, SMS_OPT_OUT_LINE, renderSms, smsSegments, startsWithBrand, type SmsRenderContext } from "~/engine/render";
 
 const ctx = (over: Partial<SmsRenderContext> = {}): SmsRenderContext => ({ ...SAMPLE_RENDER_CONTEXT, ...over });
 const template = { body: "Hi {{customer_first_name}}, thanks for choosing {{business_name}}! Mind leaving a review? {{review_link}}" };
@@ -8,11 +8,12 @@ const template = { body: "Hi {{customer_first_name}}, thanks for choosing {{busi
 describe("renderSms", () => {
   it("adds the opt-out line to the first text a number receives, and not afterwards", () => {
     const first = renderSms(template, ctx(), { firstToNumber: true });
+    // The name only in the middle does not identify the sender up front: it is prefixed (CTIA).
     expect(first.body).toBe(
-      "Hi Jordan, thanks for choosing Bright Plumbing! Mind leaving a review? https://kudos.example.com/r/sample\nReply STOP to opt out",
+      "Bright Plumbing: Hi Jordan, thanks for choosing Bright Plumbing! Mind leaving a review? https://kudos.example.com/r/sample\nReply STOP to opt out",
     );
     const later = renderSms(template, ctx(), { firstToNumber: false });
-    expect(later.body).toBe("Hi Jordan, thanks for choosing Bright Plumbing! Mind leaving a review? https://kudos.example.com/r/sample");
+    expect(later.body).toBe("Bright Plumbing: Hi Jordan, thanks for choosing Bright Plumbing! Mind leaving a review? https://kudos.example.com/r/sample");
     expect(later.body).not.toContain("STOP");
   });
 
@@ -39,7 +40,7 @@ describe("renderSms", () => {
       { firstToNumber: false },
     );
     expect(r.body).toBe(
-      "there|there|Bright Plumbing|service|your recent job|(555) 010-0199|https://kudos.example.com/r/sample||{{nope}}",
+      "Bright Plumbing: there|there|Bright Plumbing|service|your recent job|(555) 010-0199|https://kudos.example.com/r/sample||{{nope}}",
     );
   });
 
@@ -48,16 +49,17 @@ describe("renderSms", () => {
     expect(gsm).toMatchObject({ encoding: "GSM-7", segments: 1 });
     const emoji = renderSms(template, ctx({ customer: { firstName: "Zoë 😀", lastName: null } }), { firstToNumber: true });
     expect(emoji.encoding).toBe("UCS-2");
-    // 127 UTF-16 units: over 70, within two parts of 67. The same text in plain Latin is one GSM part (ë itself is not GSM-7).
-    expect(emoji.body).toHaveLength(127);
-    expect(emoji.segments).toBe(2);
+    // 144 UTF-16 units (the "Bright Plumbing: " prefix counted): over two parts of 67, so three.
+    // The same text in plain Latin is one GSM part (ë itself is not GSM-7).
+    expect(emoji.body).toHaveLength(144);
+    expect(emoji.segments).toBe(3);
     expect(renderSms(template, ctx({ customer: { firstName: "Zoe", lastName: null } }), { firstToNumber: true })).toMatchObject({
       encoding: "GSM-7",
       segments: 1,
     });
   });
 
-  it("never throws and always names the business, for arbitrary values", () => {
+  it("never throws and always opens with the business name, for arbitrary values", () => {
     const text = fc.string({ unit: "binary", maxLength: 60 });
     fc.assert(
       fc.property(text, fc.option(text, { nil: null }), text, fc.boolean(), (first, last, business, firstToNumber) => {
@@ -66,7 +68,7 @@ describe("renderSms", () => {
         });
         expect(r.segments).toBe(smsSegments(r.body).segments);
         const name = business.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/ {2,}/g, " ").trim(); // eslint-disable-line no-control-regex
-        expect(r.body.includes(name) || r.body.toLowerCase().includes(name.toLowerCase())).toBe(true);
+        if (name) expect(startsWithBrand(r.body, name)).toBe(true);
         expect(r.body.endsWith(SMS_OPT_OUT_LINE)).toBe(firstToNumber);
       }),
       { numRuns: 300 },

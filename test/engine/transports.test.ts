@@ -204,15 +204,16 @@ describe("Resend transport", () => {
     ]);
   });
 
-  it("maps validation errors and exhausted quotas to non-retryable failures with Resend's message", async () => {
+  it("maps validation errors to non-retryable failures, and a spent daily quota to a deferral, with Resend's message", async () => {
     const { email: t } = transport();
     resend.queueFailures({ kind: "validation", message: "The `from` domain is not verified." }, { kind: "daily_quota" });
     expect(await t.sendBatch([email(1), email(2)])).toEqual([
       { ok: false, retryable: false, code: "validation_error", error: "The `from` domain is not verified." },
       { ok: false, retryable: false, code: "validation_error", error: "The `from` domain is not verified." },
     ]);
+    // Deferred to the quota's reset, never a plain failure (test/engine/resend-quota.test.ts).
     expect(await t.sendBatch([email(1)])).toEqual([
-      { ok: false, retryable: false, code: "daily_quota_exceeded", error: "You have reached your daily email sending quota." },
+      { ok: false, retryable: false, code: "daily_quota_exceeded", error: "You have reached your daily email sending quota.", deferUntil: expect.any(Date) },
     ]);
   });
 });

@@ -7,10 +7,15 @@ import { createOutboxEmailTransport, createOutboxSmsTransport } from "~/engine/t
 import type { EmailTransport, SmsTransport } from "~/engine/transports/types";
 import { ManualClock } from "~/lib/clock.server";
 import { createLinkBuilder } from "~/links/tokens.server";
+import { deriveOptOutKey, senderScope, type OptOutContext } from "~/lib/opt-out-key.server";
 import { createLogger } from "~/logger.server";
 
 export const TEST_LINK_SECRET = "test-link-secret-0123456789abcdef-0123";
 export const TEST_APP_URL = "http://kudos.test";
+/** The number the test transports send from (outbox and the Twilio stand-ins). */
+export const TEST_SMS_FROM = "+15550001111";
+/** The durable opt-out context every test dependency shares (keyed like production, from the link secret). */
+export const TEST_OPT_OUTS: OptOutContext = { key: deriveOptOutKey(TEST_LINK_SECRET), smsSenders: [senderScope(TEST_SMS_FROM)] };
 
 export function processorDeps(
   db: Database,
@@ -29,6 +34,7 @@ export function processorDeps(
     links: createLinkBuilder(TEST_APP_URL, TEST_LINK_SECRET),
     emailFrom: "reviews@kudos.test",
     appUrl: TEST_APP_URL,
+    optOuts: TEST_OPT_OUTS,
   };
 }
 

@@ -45,7 +45,16 @@ export type ResendFailure =
   /** A 500; `accepted`: after the emails went out (the answer is lost, the key is cached). */
   | { kind: "server_error"; accepted?: boolean }
   | { kind: "validation"; message?: string }
+  /**
+   * A spent sending quota, refused before anything is sent, as documented at
+   * https://resend.com/docs/api-reference/errors: 429 `daily_quota_exceeded` ("You have reached
+   * your daily email sending quota.", which resets at midnight UTC:
+   * https://resend.com/docs/api-reference/rate-limit). `monthly_quota_exceeded` (the monthly
+   * quota of the same rate-limit page) has no reset time there; its message here is modelled on
+   * the daily one. No Retry-After is documented for either.
+   */
   | { kind: "daily_quota" }
+  | { kind: "monthly_quota" }
   /** Accepted, then answered 200 with a body that is not JSON. */
   | { kind: "malformed" }
   /** Accepted, then answered normally after this long (for client timeouts). */
@@ -81,6 +90,8 @@ function refusal(f: ResendFailure): Response | undefined {
       });
     case "daily_quota":
       return errorJson(429, "daily_quota_exceeded", "You have reached your daily email sending quota.");
+    case "monthly_quota":
+      return errorJson(429, "monthly_quota_exceeded", "You have reached your monthly email sending quota.");
     case "validation":
       return errorJson(422, "validation_error", f.message ?? "Invalid `to` field.");
     case "server_error":

@@ -38,6 +38,8 @@ export interface AcceptedTwilioMessage {
 export type TwilioFailure =
   | { kind: "unsubscribed" }
   | { kind: "invalid_number" }
+  /** 21614: the number is valid but not a mobile (https://www.twilio.com/docs/api/errors/21614). */
+  | { kind: "not_mobile" }
   | { kind: "rate_limit"; retryAfterSeconds?: number }
   /** 503 (Twilio error 20503, "try again with exponential back-off"): nothing created. */
   | { kind: "unavailable" }
@@ -96,6 +98,8 @@ export function twilioRefusal(
       return { status: 400, code: 21610, message: "Attempt to send to unsubscribed recipient" };
     case "invalid_number":
       return { status: 400, code: 21211, message: `The 'To' number ${req.form.To ?? ""} is not a valid phone number.` };
+    case "not_mobile":
+      return { status: 400, code: 21614, message: `The 'To' number ${req.form.To ?? ""} is not a valid mobile number` };
     case "rate_limit":
       return { status: 429, code: 20429, message: "Too Many Requests", headers: { "retry-after": String(failure.retryAfterSeconds ?? 1) } };
     case "unavailable":

@@ -20,7 +20,7 @@ import {
 } from "~/engine/transports/index.server";
 import { createLinkBuilder } from "~/links/tokens.server";
 import { createLogger } from "~/logger.server";
-import { TEST_APP_URL, TEST_LINK_SECRET } from "../helpers/engine";
+import { TEST_APP_URL, TEST_LINK_SECRET, TEST_OPT_OUTS } from "../helpers/engine";
 import { TEST_TWILIO_ACCOUNT_SID, TEST_TWILIO_AUTH_TOKEN } from "../mocks/twilio-account";
 import { RealtimeClock, sleep } from "./clock";
 import { BATCH_HEADER, PROCESS_HEADER } from "./sender-headers";
@@ -103,6 +103,7 @@ const deps: ProcessorDeps = {
   links: createLinkBuilder(TEST_APP_URL, TEST_LINK_SECRET),
   emailFrom: "reviews@kudos.test",
   appUrl: TEST_APP_URL,
+  optOuts: TEST_OPT_OUTS,
 };
 
 let stopping = false;

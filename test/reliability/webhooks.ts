@@ -11,7 +11,7 @@ import type { ResendWebhookDeps, StopsDeps, TwilioWebhookDeps } from "~/stops/de
 import { resendWebhookResponse } from "~/stops/resend-webhooks.server";
 import { twilioInboundResponse, twilioStatusResponse } from "~/stops/twilio-webhooks.server";
 import { unsubscribeResponse } from "~/stops/unsubscribe.server";
-import { TEST_APP_URL, TEST_LINK_SECRET } from "../helpers/engine";
+import { TEST_APP_URL, TEST_LINK_SECRET, TEST_OPT_OUTS } from "../helpers/engine";
 import { genericWebhookRequest, jobPayload, testRegistry } from "../sandbox/helpers";
 import { inboundSms, RESEND_SECRET, resendEvent, resendRequest, TWILIO_TOKEN, twilioRequest } from "../stops/helpers";
 import type { AcceptedWebhook, ExpectedEffect } from "./invariants";
@@ -27,6 +27,8 @@ export function webhookDeps(db: Database, clock: Clock): WebhookDeps {
     webhookSecret: RESEND_SECRET,
     authToken: TWILIO_TOKEN,
     appUrl: TEST_APP_URL,
+    optOutKey: TEST_OPT_OUTS.key,
+    keywordReplies: "kudos",
   };
 }
 

@@ -6,6 +6,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestDatabase } from "../helpers/db";
+import { TEST_OPT_OUTS } from "../helpers/engine";
 import { genericWebhookHeaders } from "~/hosts/generic/signature.server";
 import type { IngestDeps } from "~/hosts/ingest.server";
 import type { HostEventProcessDeps } from "~/hosts/ingest-process.server";
@@ -64,7 +65,7 @@ export function ingestDeps(db: TestDatabase, hosts: HostRegistry, clock: ManualC
 }
 
 export function processDeps(db: TestDatabase, hosts: Pick<HostRegistry, "get">, clock: ManualClock): HostEventProcessDeps {
-  return { db: db.prisma, pool: db.pool, clock, hosts, logger: silentLogger, encryptionKey: ENCRYPTION_KEY };
+  return { db: db.prisma, pool: db.pool, clock, hosts, logger: silentLogger, encryptionKey: ENCRYPTION_KEY, optOuts: TEST_OPT_OUTS };
 }
 
 export function installDeps(db: TestDatabase, hosts: HostRegistry, clock: ManualClock, extra: Partial<InstallDeps> = {}): InstallDeps {

@@ -3,6 +3,7 @@
 // parent can read everything this process wrote and look for secrets and tokens in it.
 //   node --import tsx test/security/log-child.ts <db url> <secrets json>
 import { createServer } from "node:http";
+import { deriveOptOutKey } from "~/lib/opt-out-key.server";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "svix";
 import twilioSdk from "twilio";
@@ -67,6 +68,7 @@ const deps = {
   links: createLinkBuilder(appUrl, s.linkSecret!),
   emailFrom: "reviews@kudos.test",
   appUrl,
+  optOuts: { key: deriveOptOutKey(s.linkSecret!), smsSenders: [] },
 };
 await processBatch(deps);
 clock.advanceHours(80);
@@ -74,7 +76,10 @@ await processBatch(deps);
 logger.info({ enrollmentId: (job.enrollment as { enrollmentId?: string } | null)?.enrollmentId }, "sends done");
 
 // Provider webhooks: a forged one, a genuine STOP.
-const whDeps = { db: db.prisma, clock, logger, linkSecret: s.linkSecret!, webhookSecret: s.resendWebhookSecret, authToken: s.twilioToken, appUrl };
+const whDeps = {
+  db: db.prisma, clock, logger, linkSecret: s.linkSecret!, webhookSecret: s.resendWebhookSecret, authToken: s.twilioToken, appUrl,
+  optOutKey: deriveOptOutKey(s.linkSecret!), keywordReplies: "kudos" as const,
+};
 const raw = JSON.stringify({ type: "email.delivered", data: { email_id: "4ef9a417-02e9-4d39-ad75-9611e0fcc33c" } });
 const now = new Date();
 await resendWebhookResponse(whDeps, new Request(`${appUrl}/webhooks/resend`, { method: "POST", headers: { "svix-id": "msg_1", "svix-timestamp": String(Math.floor(now.getTime() / 1000)), "svix-signature": new Webhook(s.resendWebhookSecret!).sign("msg_1", now, raw) }, body: raw }));

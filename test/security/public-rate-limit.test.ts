@@ -150,7 +150,8 @@ describe("the middleware in front of the real routes", () => {
     // Another client is not affected, and its request does write.
     const other = await fetch(`${origin}/u/${s.unsubscribeToken}`, from("198.51.100.2", { method: "POST", body: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded" } }));
     expect(other.status).toBe(200);
-    expect(await db().prisma.suppression.count()).toBe(before + 1);
+    // The person's email and number (an unsubscribe stops both channels).
+    expect(await db().prisma.suppression.count()).toBe(before + 2);
   });
 
   it("limits webhooks on their own budget: a flood of forged ones cannot crowd out the links", async () => {

@@ -15,7 +15,8 @@ import { ManualClock } from "~/lib/clock.server";
 import { createLogger } from "~/logger.server";
 import type { StopsDeps, ResendWebhookDeps, TwilioWebhookDeps } from "~/stops/deps.server";
 import type { TestDatabase } from "../helpers/db";
-import { BUSINESS_SETTINGS, processorDeps, TEST_APP_URL, TEST_LINK_SECRET } from "../helpers/engine";
+import { BUSINESS_SETTINGS, processorDeps, TEST_APP_URL, TEST_LINK_SECRET, TEST_OPT_OUTS } from "../helpers/engine";
+import type { KeywordReplies } from "~/stops/sms-keywords.server";
 import { completedJob, deps, installTestBusiness } from "../helpers/fixtures";
 
 export const RESEND_SECRET = `whsec_${Buffer.from("kudos-test-resend-webhook-secret!").toString("base64")}`;
@@ -24,7 +25,11 @@ export const TWILIO_SID = `AC${"0123456789abcdef".repeat(2)}`;
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
 
 /** Deps for driving app/stops modules directly. */
-export function stopsDeps(db: TestDatabase, clock = new ManualClock()): StopsDeps & ResendWebhookDeps & TwilioWebhookDeps {
+export function stopsDeps(
+  db: TestDatabase,
+  clock = new ManualClock(),
+  opts: { keywordReplies?: KeywordReplies } = {},
+): StopsDeps & ResendWebhookDeps & TwilioWebhookDeps {
   return {
     db: db.prisma,
     clock,
@@ -33,6 +38,9 @@ export function stopsDeps(db: TestDatabase, clock = new ManualClock()): StopsDep
     webhookSecret: RESEND_SECRET,
     authToken: TWILIO_TOKEN,
     appUrl: TEST_APP_URL,
+    optOutKey: TEST_OPT_OUTS.key,
+    // Kudos's own replies, so the reply texts are visible; the Twilio-default mode has its own tests.
+    keywordReplies: opts.keywordReplies ?? "kudos",
   };
 }
 
@@ -46,6 +54,8 @@ const ROUTE_ENV = {
   APP_URL: TEST_APP_URL,
   // Real transports next to the (default-on) sandbox are only allowed on loopback (env rule).
   HOST: "127.0.0.1",
+  // Kudos's own keyword replies, so the texts are visible; Twilio's default mode has its own tests.
+  SMS_KEYWORD_REPLIES: "kudos",
 };
 
 /**
@@ -61,6 +71,22 @@ export function useRouteEnv(db: () => TestDatabase): void {
   afterAll(async () => {
     await closeDatabase();
   });
+}
+
+/** Runs `fn` with some variables set, then restores them. */
+export async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((n) => [n, process.env[n]]));
+  Object.assign(process.env, vars);
+  resetEnvForTests();
+  try {
+    return await fn();
+  } finally {
+    for (const [n, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[n];
+      else process.env[n] = v;
+    }
+    resetEnvForTests();
+  }
 }
 
 /** Runs `fn` with some variables unset, then restores them. */

@@ -44,12 +44,12 @@ describe("SMS keywords", () => {
     for (const [kind, words] of Object.entries(SMS_KEYWORDS)) {
       for (const w of words) {
         for (const variant of [w, w.toLowerCase(), ` ${w[0]}${w.slice(1).toLowerCase()}. `, `${w}!`, `"${w}"`, `${w} 🛑`, `\n${w}\t`]) {
-          expect(classifySmsKeyword(variant), variant).toBe(kind);
+          expect(classifySmsKeyword(variant)?.kind, variant).toBe(kind);
         }
       }
     }
-    expect(classifySmsKeyword("stop all")).toBe("optOut");
-    expect(classifySmsKeyword("ＳＴＯＰ")).toBe("optOut"); // full-width letters
+    expect(classifySmsKeyword("stop all")?.kind).toBe("optOut");
+    expect(classifySmsKeyword("ＳＴＯＰ")?.kind).toBe("optOut"); // full-width letters
   });
 
   it("leaves ordinary messages alone", () => {
@@ -68,9 +68,11 @@ describe("Twilio inbound texts /webhooks/twilio/inbound", () => {
     await textSent(db, s);
     const reply = await inbound(s.phone, " stop. ");
     expect(reply).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Acme Plumbing: You&#39;re unsubscribed and will receive no more texts from us. Reply START to resubscribe.</Message></Response>',
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Acme Plumbing: You&#39;re unsubscribed: no more texts from this number, and no more review requests from Acme Plumbing by text or email. Reply START for texts again.</Message></Response>',
     );
-    expect(await db().prisma.suppression.findMany({ where: { businessId: s.businessId } })).toMatchObject([
+    // The reply's promise: the number, and the same person's email at this business.
+    expect(await db().prisma.suppression.findMany({ where: { businessId: s.businessId }, orderBy: { channel: "asc" } })).toMatchObject([
+      { channel: "email", address: s.email, reason: "opted_out" },
       { channel: "sms", address: s.phone, reason: "opted_out" },
     ]);
     const e = await enrollmentState(db(), s.enrollmentId);
@@ -79,7 +81,7 @@ describe("Twilio inbound texts /webhooks/twilio/inbound", () => {
     // A repeated STOP from the suppressed number: no second confirmation.
     expect(await inbound(s.phone, "Stop!")).toBe(EMPTY);
     expect(await inbound(s.phone, "UNSUBSCRIBE")).toBe(EMPTY);
-    expect(await db().prisma.suppression.count({ where: { businessId: s.businessId } })).toBe(1);
+    expect(await db().prisma.suppression.count({ where: { businessId: s.businessId } })).toBe(2);
   });
 
   it("applies to every business that texted the number or has it as a customer; HELP names the latest sender", async () => {
@@ -110,7 +112,8 @@ describe("Twilio inbound texts /webhooks/twilio/inbound", () => {
     const reply = await inbound(s.phone, "start");
     expect(reply).toContain("Acme Plumbing: You&#39;re resubscribed");
     expect(reply).toContain("Msg &amp; data rates may apply");
-    expect(await db().prisma.suppression.count({ where: { businessId: s.businessId } })).toBe(0);
+    // START is about texts: the number is lifted, the email stopped with it stays stopped.
+    expect(await db().prisma.suppression.findMany({ where: { businessId: s.businessId }, select: { channel: true } })).toEqual([{ channel: "email" }]);
     // The stopped sequence stays stopped: only future enrollments may text again.
     expect((await enrollmentState(db(), s.enrollmentId)).status).toBe("stopped");
     expect(await inbound(s.phone, "Yes!")).toBe(EMPTY);

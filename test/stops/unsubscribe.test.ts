@@ -42,13 +42,18 @@ describe("email unsubscribe /u/<token>", () => {
     expect((await enrollmentState(db(), s.enrollmentId)).status).toBe("active");
   });
 
-  it("the RFC 8058 one-click POST suppresses the address and stops the sequence (opted_out_email)", async () => {
+  it("the RFC 8058 one-click POST suppresses the address and the person's number, and stops the sequence (opted_out_email)", async () => {
     const s = await sentFirstTouch(db());
     const res = await post(s.unsubscribeToken, ONE_CLICK);
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain("You're unsubscribed");
-    const suppression = await db().prisma.suppression.findMany({ where: { businessId: s.businessId } });
-    expect(suppression).toMatchObject([{ channel: "email", address: s.email, reason: "opted_out" }]);
+    const html = await res.text();
+    expect(html).toContain("You're unsubscribed");
+    expect(html).toContain("no more review requests from Acme Plumbing, by email and by text");
+    const suppression = await db().prisma.suppression.findMany({ where: { businessId: s.businessId }, orderBy: { channel: "asc" } });
+    expect(suppression).toMatchObject([
+      { channel: "email", address: s.email, reason: "opted_out" },
+      { channel: "sms", address: s.phone, reason: "opted_out" },
+    ]);
     const e = await enrollmentState(db(), s.enrollmentId);
     expect(e).toMatchObject({ status: "stopped", stopReason: "opted_out_email" });
     expect(e.touches.map((t) => t.status)).toEqual(["sent", "cancelled", "cancelled"]);
@@ -67,7 +72,7 @@ describe("email unsubscribe /u/<token>", () => {
       const res = await post(s.unsubscribeToken, init);
       expect(res.status).toBe(200);
     }
-    expect(await db().prisma.suppression.count({ where: { businessId: s.businessId } })).toBe(1);
+    expect(await db().prisma.suppression.count({ where: { businessId: s.businessId } })).toBe(2);
     expect(await enrollmentState(db(), s.enrollmentId)).toMatchObject({ status: "stopped", stopReason: "opted_out_email" });
     // And GET now says so instead of asking again.
     expect(await (await get(s.unsubscribeToken)).text()).toContain("You're unsubscribed");
@@ -94,7 +99,7 @@ describe("email unsubscribe /u/<token>", () => {
     await db().prisma.customer.update({ where: { id: s.customerId }, data: { email: "new.address@example.com" } });
     const out = await unsubscribeEmail(stopsDeps(db()), s.unsubscribeToken);
     expect(out.kind === "unsubscribed" && out.addresses.sort()).toEqual([s.email, "new.address@example.com"].sort());
-    const rows = await db().prisma.suppression.findMany({ where: { businessId: s.businessId }, orderBy: { address: "asc" } });
+    const rows = await db().prisma.suppression.findMany({ where: { businessId: s.businessId, channel: "email" }, orderBy: { address: "asc" } });
     expect(rows.map((r) => r.address)).toEqual([s.email, "new.address@example.com"].sort());
   });
 
@@ -115,9 +120,12 @@ describe("email unsubscribe /u/<token>", () => {
     expect((await enrollmentState(db(), s.enrollmentId)).status).toBe("active");
   });
 
-  it("suppression holds at send time across campaigns: a later enrollment's email touch is skipped, its SMS sent", async () => {
+  it("\"Stop emails only, keep texts\" holds at send time across campaigns: a later enrollment's email touch is skipped, its SMS sent", async () => {
     const s = await sentFirstTouch(db(), { settings: { cooldownDays: 0 } });
-    await post(s.unsubscribeToken, ONE_CLICK);
+    const confirm = await (await get(s.unsubscribeToken)).text();
+    expect(confirm).toContain('<input type="hidden" name="keep_texts" value="1">');
+    const kept = await post(s.unsubscribeToken, { headers: { "content-type": "application/x-www-form-urlencoded" }, body: "keep_texts=1" });
+    expect(await kept.text()).toContain("review request emails from Acme Plumbing; texts from Acme Plumbing continue");
     // A second campaign for HVAC jobs: email first, then a text.
     const standard = await getCampaign(db().prisma, s.businessId, s.campaignId);
     const emailTemplate = standard.touches.find((t) => t.channel === "email")!.templateId;
@@ -145,5 +153,25 @@ describe("email unsubscribe /u/<token>", () => {
     ]);
     const emails = await db().prisma.outboxMessage.findMany({ where: { businessId: s.businessId, channel: "email" } });
     expect(emails).toHaveLength(1); // only the first campaign's touch, before the unsubscribe
+  });
+
+  it("after a one-click unsubscribe a later job of the same person (another customer record sharing the email) is neither emailed nor texted", async () => {
+    const s = await sentFirstTouch(db(), { settings: { cooldownDays: 0 } });
+    // The same person as another customer record of the business: same email, another number.
+    const twin = await recordJob(s.d, s.businessId, completedJob({ completedAt: new Date("2026-01-04T15:00:00Z"), customer: { email: s.email, phone: "+13055559876" } }));
+    await post(s.unsubscribeToken, ONE_CLICK);
+    expect(await db().prisma.suppression.findMany({ where: { businessId: s.businessId, channel: "sms" }, orderBy: { address: "asc" }, select: { address: true } }))
+      .toEqual([{ address: "+13055559876" }, { address: s.phone }].sort((a, b) => a.address.localeCompare(b.address)));
+    expect((await db().prisma.enrollment.findUniqueOrThrow({ where: { jobId: twin.jobId } })).status).toBe("stopped");
+
+    s.clock.set("2026-01-05T16:00:00Z");
+    const again = await recordJob(s.d, s.businessId, { ...s.jobInput, hostJobId: `later-${randomUUID()}`, completedAt: s.clock.now() });
+    expect(again.enrollment).toMatchObject({ outcome: "skipped", reason: "opted_out" });
+    for (const at of ["2026-01-06T16:00:00Z", "2026-01-10T16:00:00Z", "2026-01-20T16:00:00Z"]) {
+      s.clock.set(at);
+      await processBatch(s.p);
+    }
+    expect(await db().prisma.outboxMessage.count({ where: { businessId: s.businessId, channel: "sms" } })).toBe(0);
+    expect(await db().prisma.outboxMessage.count({ where: { businessId: s.businessId, channel: "email" } })).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 // Template editor: name, channel (new templates only), subject and body, a variable menu that
 // inserts {{name}} at the cursor, and a live preview with sample data as the customer would see
-// it (the same renderers the engine sends with), plus the SMS segment count.
+// it (the same renderers the engine sends with, under the merchant's own business name, so the
+// SMS name prefix and the segment count are those of the text that will be sent).
 import {
   ActionList,
   Banner,
@@ -18,7 +19,7 @@ import {
   TextField,
 } from "@shopify/polaris";
 import { useMemo, useState } from "react";
-import { renderEmail, renderSms, SAMPLE_RENDER_CONTEXT, smsSegments, TEMPLATE_VARIABLES } from "~/engine/render";
+import { previewRenderContext, renderEmail, renderSms, smsSegments, TEMPLATE_VARIABLES, type RenderContext } from "~/engine/render";
 import { SmsBubble } from "./SmsBubble";
 
 export type TemplateChannel = "email" | "sms";
@@ -71,9 +72,9 @@ function VariableMenu({ channel, target, onInsert, disabled }: { channel: Templa
   );
 }
 
-function EmailPreview({ subject, body }: { subject: string; body: string }) {
+function EmailPreview({ subject, body, context }: { subject: string; body: string; context: RenderContext }) {
   const [tab, setTab] = useState(0);
-  const rendered = useMemo(() => renderEmail({ subject, body }, SAMPLE_RENDER_CONTEXT), [subject, body]);
+  const rendered = useMemo(() => renderEmail({ subject, body }, context), [subject, body, context]);
   return (
     <BlockStack gap="300">
       <Text as="p">
@@ -113,12 +114,12 @@ function EmailPreview({ subject, body }: { subject: string; body: string }) {
   );
 }
 
-function SmsPreview({ body }: { body: string }) {
-  const rendered = useMemo(() => renderSms({ body }, SAMPLE_RENDER_CONTEXT, { firstToNumber: true }), [body]);
+function SmsPreview({ body, context }: { body: string; context: RenderContext }) {
+  const rendered = useMemo(() => renderSms({ body }, context, { firstToNumber: true }), [body, context]);
   const info = smsSegments(rendered.body);
   return (
     <BlockStack gap="300">
-      <SmsBubble from={SAMPLE_RENDER_CONTEXT.business.name} body={rendered.body} />
+      <SmsBubble from={context.business.name} body={rendered.body} />
       <Text as="p" tone="subdued">
         {info.segments} {info.segments === 1 ? "segment" : "segments"} · {info.encoding} · {info.units} of{" "}
         {info.unitsPerSegment * info.segments} characters used
@@ -132,8 +133,8 @@ function SmsPreview({ body }: { body: string }) {
         </Banner>
       ) : null}
       <Text as="p" tone="subdued">
-        The first text a number gets from you ends with “Reply STOP to opt out”, and your business name is added when
-        the text doesn&apos;t mention it.
+        The first text a number gets from you ends with “Reply STOP to opt out”, and “{context.business.name}:” is added
+        at the start when the text doesn&apos;t begin with your business name.
       </Text>
     </BlockStack>
   );
@@ -145,14 +146,18 @@ export function TemplateEditor({
   errors,
   readOnly,
   channelEditable,
+  businessName,
 }: {
   values: TemplateValues;
   onChange(next: TemplateValues, field: keyof TemplateValues): void;
   errors: Record<string, string>;
   readOnly: boolean;
   channelEditable: boolean;
+  /** The merchant's business name: the preview renders under it, as the send will. */
+  businessName?: string;
 }) {
   const [target, setTarget] = useState<Field>("body");
+  const context = useMemo(() => previewRenderContext(businessName), [businessName]);
   const field: Field = values.channel === "sms" ? "body" : target;
 
   const insert = (token: string) => {
@@ -240,10 +245,14 @@ export function TemplateEditor({
               Preview
             </Text>
             <Text as="p" tone="subdued">
-              With sample data: {SAMPLE_RENDER_CONTEXT.customer.firstName} {SAMPLE_RENDER_CONTEXT.customer.lastName}, a{" "}
-              {SAMPLE_RENDER_CONTEXT.serviceType} for {SAMPLE_RENDER_CONTEXT.business.name}.
+              With sample data: {context.customer.firstName} {context.customer.lastName}, a {context.serviceType} for{" "}
+              {context.business.name}.
             </Text>
-            {values.channel === "email" ? <EmailPreview subject={values.subject} body={values.body} /> : <SmsPreview body={values.body} />}
+            {values.channel === "email" ? (
+              <EmailPreview subject={values.subject} body={values.body} context={context} />
+            ) : (
+              <SmsPreview body={values.body} context={context} />
+            )}
           </BlockStack>
         </Card>
       </Layout.Section>

@@ -3,6 +3,7 @@
 export {
   TEMPLATE_VARIABLES,
   SAMPLE_RENDER_CONTEXT,
+  previewRenderContext,
   findTemplateVariable,
   variableValue,
   singleLine,
@@ -32,5 +33,5 @@ export {
   type EmailTemplateSource,
   type RenderedEmail,
 } from "./render-email";
-export { renderSms, SMS_OPT_OUT_LINE, type RenderSmsOptions, type RenderedSms, type SmsTemplateSource } from "./render-sms";
+export { renderSms, startsWithBrand, SMS_OPT_OUT_LINE, type RenderSmsOptions, type RenderedSms, type SmsTemplateSource } from "./render-sms";
 export { smsSegments, isGsm7, SMS_LIMITS, type SmsEncoding, type SmsSegmentInfo } from "./sms-segments";

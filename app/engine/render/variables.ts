@@ -154,3 +154,12 @@ export const SAMPLE_RENDER_CONTEXT: RenderContext = {
   reviewLink: "https://kudos.example.com/r/sample",
   unsubscribeLink: "https://kudos.example.com/u/sample",
 };
+
+/**
+ * The sample context under the merchant's own business name: the SMS name prefix depends on the
+ * name (and its length on the segment count), so the preview must decide it as the send will.
+ */
+export function previewRenderContext(businessName: string | null | undefined): RenderContext {
+  const name = singleLine(businessName ?? "");
+  return name ? { ...SAMPLE_RENDER_CONTEXT, business: { ...SAMPLE_RENDER_CONTEXT.business, name } } : SAMPLE_RENDER_CONTEXT;
+}

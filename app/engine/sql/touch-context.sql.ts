@@ -1,9 +1,12 @@
 // Everything needed to render and send a batch of claimed touches, in one round trip.
 // Index use: primary keys of job, customer, business; campaign_touch (campaign_id, position)
 // unique; enrollment_touch primary key; suppression (business_id, channel, address) unique;
+// opt_out primary key (scope, channel, address_hash): the durable opt-outs of the business's host
+// account and, for SMS, of the sending numbers ($4), matched on the address's keyed hash ($2, $3);
 // send_log (enrollment_id, position) unique, and send_log (business_id, recipient) for "first SMS".
 import type pg from "pg";
 import type { Channel } from "~/generated/prisma/client";
+import type { OptOutContext } from "~/lib/opt-out-key.server";
 
 export const TOUCH_CONTEXT_SQL = `
 SELECT e.id AS enrollment_id, e.current_touch AS position, e.status,
@@ -16,9 +19,15 @@ SELECT e.id AS enrollment_id, e.current_touch AS position, e.status,
        ct.channel AS touch_channel, t.subject, t.body,
        et.scheduled_at,
        EXISTS (SELECT 1 FROM suppression s
-                WHERE s.business_id = e.business_id AND s.channel = 'email' AND s.address = cu.email) AS email_suppressed,
-       EXISTS (SELECT 1 FROM suppression s
-                WHERE s.business_id = e.business_id AND s.channel = 'sms' AND s.address = cu.phone) AS sms_suppressed,
+                WHERE s.business_id = e.business_id AND s.channel = 'email' AND s.address = cu.email)
+       OR EXISTS (SELECT 1 FROM opt_out o
+                   WHERE o.scope = 'account:' || b.host || ':' || b.external_account_id AND o.channel = 'email'
+                     AND o.address_hash = opt_out_address_hash(cu.email, $2, $3)) AS email_suppressed,
+       (SELECT s.reason FROM suppression s
+         WHERE s.business_id = e.business_id AND s.channel = 'sms' AND s.address = cu.phone) AS sms_suppression_reason,
+       EXISTS (SELECT 1 FROM opt_out o
+                   WHERE o.scope = ANY(array_append($4::text[], 'account:' || b.host || ':' || b.external_account_id))
+                     AND o.channel = 'sms' AND o.address_hash = opt_out_address_hash(cu.phone, $2, $3)) AS sms_opted_out,
        EXISTS (SELECT 1 FROM send_log l
                 WHERE l.business_id = e.business_id AND l.channel = 'sms' AND l.recipient = cu.phone
                   AND l.status NOT IN ('skipped', 'failed')
@@ -69,7 +78,10 @@ export interface TouchContext {
   touch: { channel: Channel; subject: string | null; body: string } | null;
   scheduledAt: Date | null;
   emailSuppressed: boolean;
+  /** No texts to this number: the business's list or a durable opt-out (account or sender). */
   smsSuppressed: boolean;
+  /** ...only because texts cannot reach it (Twilio 21614 / 30006), not because the person said no. */
+  smsUndeliverable: boolean;
   /** This number already received an SMS from this business (the STOP line goes on the first). */
   smsBefore: boolean;
   /** Status of this touch's send-log row if a previous attempt wrote one ("sending" after a crash). */
@@ -78,9 +90,15 @@ export interface TouchContext {
   logBatchKey: string | null;
 }
 
-export async function loadTouchContexts(pool: pg.Pool, enrollmentIds: string[]): Promise<TouchContext[]> {
+const UNDELIVERABLE = new Set(["not_mobile", "unreachable"]);
+
+export async function loadTouchContexts(pool: pg.Pool, enrollmentIds: string[], optOuts: OptOutContext): Promise<TouchContext[]> {
   if (enrollmentIds.length === 0) return [];
-  const { rows } = await pool.query({ name: "kudos_touch_context", text: TOUCH_CONTEXT_SQL, values: [enrollmentIds] });
+  const { rows } = await pool.query({
+    name: "kudos_touch_context",
+    text: TOUCH_CONTEXT_SQL,
+    values: [enrollmentIds, optOuts.key.ipad, optOuts.key.opad, optOuts.smsSenders],
+  });
   return rows.map((r) => ({
     enrollmentId: r.enrollment_id,
     position: r.position,
@@ -114,7 +132,8 @@ export async function loadTouchContexts(pool: pg.Pool, enrollmentIds: string[]):
     touch: r.touch_channel ? { channel: r.touch_channel, subject: r.subject, body: r.body } : null,
     scheduledAt: r.scheduled_at,
     emailSuppressed: r.email_suppressed,
-    smsSuppressed: r.sms_suppressed,
+    smsSuppressed: r.sms_opted_out || r.sms_suppression_reason !== null,
+    smsUndeliverable: !r.sms_opted_out && UNDELIVERABLE.has(r.sms_suppression_reason),
     smsBefore: r.sms_before,
     logStatus: r.log_status,
     logBatchKey: r.log_batch_key,

@@ -9,9 +9,12 @@ import { createOutboxEmailTransport, createOutboxSmsTransport } from "./outbox.s
 import { createResendTransport } from "./resend.server";
 import { createTwilioTransport } from "./twilio.server";
 import type { EmailTransport, SmsTransport } from "./types";
+import type { Pacer } from "./pacer";
+import { senderScope } from "~/lib/opt-out-key.server";
 
 export * from "./types";
-export { createPacer, type Pacer, type PacerOptions } from "./pacer";
+export { createPacer, DEFAULT_PACER_MAX_WAIT_MS, type Pacer, type PacerOptions, type PacerTurn } from "./pacer";
+export { createEmailPacer, SharedPacer, DEFAULT_EMAIL_PACE_PREFIX, type EmailPacerEnv, type ManagedPacer, type SharedPacerOptions } from "./shared-pacer.server";
 export { withRetries, retryDelayMs, type RetryOptions } from "./retry";
 export {
   createResendTransport,
@@ -20,9 +23,19 @@ export {
   batchIdempotencyKey,
   RESEND_BATCH_LIMIT,
   RESEND_REQUESTS_PER_SECOND,
+  MONTHLY_QUOTA_DEFER_MS,
+  MONTHLY_QUOTA_HOLD_MS,
+  resendDailyQuotaResetAt,
   type ResendTransportOptions,
 } from "./resend.server";
-export { createTwilioTransport, validateTwilioSignature, TWILIO_UNSUBSCRIBED, type TwilioTransportOptions } from "./twilio.server";
+export {
+  createTwilioTransport,
+  validateTwilioSignature,
+  TWILIO_NOT_MOBILE,
+  TWILIO_UNREACHABLE,
+  TWILIO_UNSUBSCRIBED,
+  type TwilioTransportOptions,
+} from "./twilio.server";
 export {
   createOutboxEmailTransport,
   createOutboxSmsTransport,
@@ -51,6 +64,8 @@ export interface TransportDeps {
   fetch?: typeof fetch;
   /** Outbox timestamps and Retry-After dates. */
   clock?: Clock;
+  /** Paces Resend requests (createEmailPacer: shared by every process); default: in-process. */
+  emailPacer?: Pacer;
 }
 
 export interface Transports {
@@ -61,7 +76,7 @@ export interface Transports {
 export function createTransports(env: TransportEnv, deps: TransportDeps): Transports {
   const clock = deps.clock ?? systemClock;
   const email = env.RESEND_API_KEY
-    ? createResendTransport({ apiKey: env.RESEND_API_KEY, logger: deps.logger, clock })
+    ? createResendTransport({ apiKey: env.RESEND_API_KEY, logger: deps.logger, clock, pacer: deps.emailPacer })
     : createOutboxEmailTransport({ db: deps.db, clock, logger: deps.logger });
   if (env.RESEND_API_KEY && /\.localhost$/i.test(env.EMAIL_FROM)) {
     deps.logger.warn({ emailFrom: env.EMAIL_FROM }, "RESEND_API_KEY is set but EMAIL_FROM is not on a verified domain");
@@ -86,6 +101,14 @@ export function createTransports(env: TransportEnv, deps: TransportDeps): Transp
 }
 
 /** The outbox for both channels: what the sandbox's pretend businesses use whatever is configured. */
+/**
+ * The sender scopes texts may go out under: the Messaging Service and the number (a STOP texted to
+ * a number of the service arrives with both). The outbox "sends" from TWILIO_FROM_NUMBER too.
+ */
+export function smsSenderScopes(env: Pick<TransportEnv, "TWILIO_FROM_NUMBER" | "TWILIO_MESSAGING_SERVICE_SID">): string[] {
+  return [env.TWILIO_MESSAGING_SERVICE_SID, env.TWILIO_FROM_NUMBER].filter((s): s is string => !!s).map(senderScope);
+}
+
 export function createOutboxTransports(env: Pick<TransportEnv, "TWILIO_FROM_NUMBER">, deps: TransportDeps): Transports {
   const clock = deps.clock ?? systemClock;
   return {

@@ -9,9 +9,31 @@ import { createPacer, type Pacer } from "./pacer";
 import { parseRetryAfter, type EmailTransport, type OutgoingEmail, type SendFailure, type SendResult } from "./types";
 
 export const RESEND_BATCH_LIMIT = 100;
-/** Resend's default: 2 requests per second per team. */
-export const RESEND_REQUESTS_PER_SECOND = 2;
+/**
+ * Resend's documented rate: 10 requests per second per team (all API keys and processes together).
+ * The default of RESEND_REQUESTS_PER_SECOND (app/env.server.ts), shared through the rate-limit
+ * store (./shared-pacer.server.ts); this in-process default serves callers that pass no pacer.
+ */
+export const RESEND_REQUESTS_PER_SECOND = 10;
 const KEY_MAX = 256;
+
+/**
+ * Resend's daily quota (free plans) resets at midnight UTC (/work/shared/reference/integrations.md;
+ * https://resend.com/docs/api-reference/rate-limit): the first moment a refused email may go.
+ */
+export function resendDailyQuotaResetAt(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+}
+
+/**
+ * `monthly_quota_exceeded` has no documented reset time (it follows the team's plan and billing
+ * cycle), so there is no moment to defer to. Failing would drop review requests for good over a
+ * plan limit the operator can lift, so the touch is deferred a day at a time and every refusal is
+ * logged as an error (the operator must act). The pacer is held only an hour: after an upgrade,
+ * sending resumes within the hour instead of a day, at the cost of one refused request per hour.
+ */
+export const MONTHLY_QUOTA_DEFER_MS = 24 * 3_600_000;
+export const MONTHLY_QUOTA_HOLD_MS = 3_600_000;
 
 export interface ResendTransportOptions {
   apiKey: string;
@@ -57,18 +79,16 @@ function payload(email: OutgoingEmail): CreateEmailOptions & CreateBatchEmailOpt
   };
 }
 
-const QUOTA_ERRORS = new Set(["daily_quota_exceeded", "monthly_quota_exceeded"]);
-
 export function createResendTransport(options: ResendTransportOptions): EmailTransport {
   const { logger, clock = systemClock, timeoutMs = 15_000 } = options;
   const pacer = options.pacer ?? createPacer({ ratePerSecond: RESEND_REQUESTS_PER_SECOND });
   const resend = new Resend(options.apiKey, { baseUrl: options.baseUrl ?? "https://api.resend.com" });
 
-  function failure(
+  async function failure(
     error: ErrorResponse,
     headers: Record<string, string> | null,
     signal: AbortSignal,
-  ): SendFailure {
+  ): Promise<SendFailure> {
     if (signal.aborted) {
       return { ok: false, retryable: true, code: "timeout", error: `Resend did not answer within ${timeoutMs} ms` };
     }
@@ -78,9 +98,21 @@ export function createResendTransport(options: ResendTransportOptions): EmailTra
     // No status: the SDK could not reach Resend or could not read its answer.
     if (status === null || status === undefined) return { ok: false, retryable: true, code, error: message };
     if (status === 429) {
-      if (QUOTA_ERRORS.has(code)) return { ok: false, retryable: false, code, error: message };
-      const retryAfterMs = parseRetryAfter(headers?.["retry-after"], clock.now().getTime());
-      pacer.holdFor(retryAfterMs ?? 1_000);
+      // A spent quota defers the send (never fails it) and holds the pacer, so the rest of the
+      // drain, and every process sharing the pacer, stops asking Resend until it can answer yes.
+      const now = clock.now();
+      if (code === "daily_quota_exceeded") {
+        const resetAt = resendDailyQuotaResetAt(now);
+        await pacer.holdFor(resetAt.getTime() - now.getTime());
+        return { ok: false, retryable: false, code, error: message, deferUntil: resetAt };
+      }
+      if (code === "monthly_quota_exceeded") {
+        logger.error({ provider: "resend", code }, "Resend monthly email quota reached: emails are deferred a day at a time until the plan allows more");
+        await pacer.holdFor(MONTHLY_QUOTA_HOLD_MS);
+        return { ok: false, retryable: false, code, error: message, deferUntil: new Date(now.getTime() + MONTHLY_QUOTA_DEFER_MS) };
+      }
+      const retryAfterMs = parseRetryAfter(headers?.["retry-after"], now.getTime());
+      await pacer.holdFor(retryAfterMs ?? 1_000);
       return { ok: false, retryable: true, code, error: message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }
     if (status >= 500) return { ok: false, retryable: true, code, error: message };
@@ -98,26 +130,34 @@ export function createResendTransport(options: ResendTransportOptions): EmailTra
     error: `Resend answered with an unexpected ${what}`,
   });
 
+  /** The pacer is held (a spent quota) past its longest wait: the request is not made. */
+  const held = (heldForMs: number): SendFailure => {
+    const until = new Date(clock.now().getTime() + heldForMs);
+    return { ok: false, retryable: false, code: "provider_held", error: `not requested: Resend is held until ${until.toISOString()}`, deferUntil: until };
+  };
+
   async function sendOne(email: OutgoingEmail): Promise<SendResult> {
-    await pacer.take();
+    const turn = await pacer.take();
+    if (!turn.ok) return held(turn.heldForMs);
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const res = await resend.emails.send(payload(email), {
         idempotencyKey: emailIdempotencyKey(email.idempotencyKey),
         signal,
       });
-      if (res.error) return failure(res.error, res.headers, signal);
+      if (res.error) return await failure(res.error, res.headers, signal);
       const id: unknown = res.data?.id;
       return typeof id === "string" && id ? { ok: true, providerMessageId: id } : malformed("response body");
     } catch (err) {
-      return failure({ name: "application_error", statusCode: null, message: errorMessage(err) }, null, signal);
+      return await failure({ name: "application_error", statusCode: null, message: errorMessage(err) }, null, signal);
     }
   }
 
   async function sendChunk(chunk: OutgoingEmail[]): Promise<SendResult[]> {
-    await pacer.take();
-    const signal = AbortSignal.timeout(timeoutMs);
     const all = (r: SendResult) => chunk.map(() => r);
+    const turn = await pacer.take();
+    if (!turn.ok) return all(held(turn.heldForMs));
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
       // Permissive: one invalid address fails that email only, not the 99 others.
       const res = await resend.batch.send(chunk.map(payload), {
@@ -125,10 +165,10 @@ export function createResendTransport(options: ResendTransportOptions): EmailTra
         batchValidation: "permissive",
         signal,
       });
-      if (res.error) return all(failure(res.error, res.headers, signal));
+      if (res.error) return all(await failure(res.error, res.headers, signal));
       return mapBatch(chunk.length, res.data as unknown);
     } catch (err) {
-      return all(failure({ name: "application_error", statusCode: null, message: errorMessage(err) }, null, signal));
+      return all(await failure({ name: "application_error", statusCode: null, message: errorMessage(err) }, null, signal));
     }
   }
 
@@ -167,7 +207,14 @@ export function createResendTransport(options: ResendTransportOptions): EmailTra
         const chunk = emails.slice(i, i + RESEND_BATCH_LIMIT);
         results.push(...(chunk.length === 1 ? [await sendOne(chunk[0]!)] : await sendChunk(chunk)));
       }
-      const failures = results.filter((r): r is SendFailure => !r.ok);
+      const failures = results.filter((r): r is SendFailure => !r.ok && !r.deferUntil);
+      const deferred = results.filter((r): r is SendFailure => !r.ok && !!r.deferUntil);
+      if (deferred.length > 0) {
+        logger.warn(
+          { provider: "resend", deferred: deferred.length, total: emails.length, until: deferred[0]!.deferUntil, codes: [...new Set(deferred.map((f) => f.code))] },
+          "email sends deferred: a Resend quota is spent",
+        );
+      }
       if (failures.length > 0) {
         logger.warn(
           { provider: "resend", failed: failures.length, total: emails.length, codes: [...new Set(failures.map((f) => f.code))] },

@@ -32,6 +32,14 @@ const threw = (err: unknown): SendFailure => ({
 
 const retryable = (r: SendResult | undefined): r is SendFailure => !!r && !r.ok && r.retryable;
 
+/**
+ * A deferral (deferUntil) after an earlier attempt of the same send failed: that attempt's answer
+ * was an error, so it may have been accepted. The caller must then re-send the very request it
+ * recorded (idempotent), not a new one.
+ */
+const afterFailedAttempt = (r: SendResult, attempt: number): SendResult =>
+  attempt > 1 && !r.ok && r.deferUntil ? { ...r, maybeSent: true } : r;
+
 export function withRetries(transport: EmailTransport, options?: RetryOptions): EmailTransport;
 export function withRetries(transport: SmsTransport, options?: RetryOptions): SmsTransport;
 export function withRetries(transport: EmailTransport | SmsTransport, options: RetryOptions = {}): EmailTransport | SmsTransport {
@@ -63,12 +71,13 @@ export function withRetries(transport: EmailTransport | SmsTransport, options: R
             out = round.map(() => threw(err));
           }
           pending.forEach((index, j) => {
-            results[index] = out[j] ?? {
+            const result: SendResult = out[j] ?? {
               ok: false,
               retryable: false,
               code: "transport_error",
               error: `${transport.provider} returned ${out.length} results for ${round.length} emails`,
             };
+            results[index] = afterFailedAttempt(result, attempt);
           });
           pending = pending.filter((index) => retryable(results[index]));
           const delay = nextDelay(attempt, pending.map((index) => results[index] as SendFailure));
@@ -89,6 +98,7 @@ export function withRetries(transport: EmailTransport | SmsTransport, options: R
         } catch (err) {
           result = threw(err);
         }
+        result = afterFailedAttempt(result, attempt);
         const delay = retryable(result) ? nextDelay(attempt, [result]) : null;
         if (delay === null) return result;
         await sleep(delay);

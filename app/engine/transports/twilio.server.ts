@@ -6,6 +6,10 @@ import { parseRetryAfter, type OutgoingSms, type SendFailure, type SendResult, t
 
 /** Twilio: the recipient replied STOP to this sender; the number must be suppressed. */
 export const TWILIO_UNSUBSCRIBED = "21610";
+/** Twilio: "'To' number is not a valid mobile number": texts to it fail every time. */
+export const TWILIO_NOT_MOBILE = "21614";
+/** Twilio: "Unknown destination handset" (a landline or a carrier that cannot take texts). */
+export const TWILIO_UNREACHABLE = "30006";
 
 export interface TwilioTransportOptions {
   accountSid: string;

@@ -45,6 +45,16 @@ export type SendResult =
       code?: string;
       /** The provider asked to wait this long before trying again. */
       retryAfterMs?: number;
+      /**
+       * A provider limit with a known end (Resend's daily quota resets at midnight UTC): the send
+       * was refused, not failed. The touch waits until then and is tried again; never counted failed.
+       */
+      deferUntil?: Date;
+      /**
+       * Set (by withRetries) on a deferral that followed an attempt answered with an error: that
+       * attempt may have been accepted, so only the exact request recorded may be sent again.
+       */
+      maybeSent?: boolean;
     };
 
 export type SendFailure = Extract<SendResult, { ok: false }>;
