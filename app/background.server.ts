@@ -4,7 +4,7 @@ import { closeDatabase } from "~/db.server";
 import { seedPresets } from "~/domain/campaigns.server";
 import { inngestMode, type Env } from "~/env.server";
 import { startScheduler, type Scheduler } from "~/engine/scheduler.server";
-import { startHostEventWorkerForProcess, stopHostEventWorkerForProcess } from "~/hosts/ingest-runtime.server";
+import { startHostEventWorkerForProcess, stopHostEventWorkerForProcess } from "~/hosts/ingest/runtime.server";
 import { logger } from "~/logger.server";
 import { maintenanceDeps, startMaintenance, type MaintenanceLoop } from "~/maintenance.server";
 import { closeServices, getServices } from "~/services.server";

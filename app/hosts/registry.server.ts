@@ -8,7 +8,7 @@ import type { Connector, Sleep } from "./connector";
 import { createGenericConnector } from "./generic/connector.server";
 import { createJobberConnector } from "./jobber/connector.server";
 import type { HostManifest } from "./manifest.server";
-import type { Fetch } from "./oauth.server";
+import type { Fetch } from "./install/oauth.server";
 
 export interface HostCredentials {
   clientId: string;

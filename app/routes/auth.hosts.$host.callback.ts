@@ -1,7 +1,7 @@
 // The OAuth redirect_uri: checks state, exchanges the code, installs, continues to the host admin.
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { completeInstall } from "~/hosts/install.server";
-import { getInstallDeps } from "~/hosts/install-runtime.server";
+import { completeInstall } from "~/hosts/install/install.server";
+import { getInstallDeps } from "~/hosts/install/runtime.server";
 
 export function loader({ request, params }: LoaderFunctionArgs) {
   const host = params.host ?? "";

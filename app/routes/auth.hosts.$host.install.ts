@@ -1,7 +1,7 @@
 // Install start: the host's marketplace sends the merchant here (docs/host-protocol.md §2).
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { beginInstall } from "~/hosts/install.server";
-import { getInstallDeps } from "~/hosts/install-runtime.server";
+import { beginInstall } from "~/hosts/install/install.server";
+import { getInstallDeps } from "~/hosts/install/runtime.server";
 
 export function loader({ request, params }: LoaderFunctionArgs) {
   const host = params.host ?? "";

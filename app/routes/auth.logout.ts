@@ -1,7 +1,7 @@
 // Signing out of the standalone admin.
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { getInstallDeps } from "~/hosts/install-runtime.server";
-import { logout } from "~/hosts/manage-app.server";
+import { getInstallDeps } from "~/hosts/install/runtime.server";
+import { logout } from "~/hosts/install/manage-app.server";
 import { methodNotAllowed } from "~/stops/http.server";
 
 export function loader() {

@@ -5,7 +5,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, Layout, Page, Text } from "@shopify/polaris";
 import { useEffect, useRef } from "react";
-import { installedMessage } from "~/hosts/install.server";
+import { installedMessage } from "~/hosts/install/install.server";
 import { requireSandbox } from "~/hosts/sandbox/deps.server";
 import { getAccount, SANDBOX_HOST } from "~/hosts/sandbox/platform.server";
 import { mintSessionToken, sandboxAdminOrigin } from "~/hosts/sandbox/session.server";

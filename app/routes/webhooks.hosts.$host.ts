@@ -1,10 +1,10 @@
 // Host platforms' webhooks (docs/host-protocol.md §4). Verifies, stores and answers at once;
-// processing happens in the host-event worker. Logic: app/hosts/ingest.server.ts.
+// processing happens in the host-event worker. Logic: app/hosts/ingest/receive.server.ts.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { receiveWebhook } from "~/hosts/ingest.server";
-import { handleWebhookHttp } from "~/hosts/ingest-http.server";
-import { getIngestDeps } from "~/hosts/ingest-runtime.server";
+import { receiveWebhook } from "~/hosts/ingest/receive.server";
+import { handleWebhookHttp } from "~/hosts/ingest/http.server";
+import { getIngestDeps } from "~/hosts/ingest/runtime.server";
 
 function methodNotAllowed(): Response {
   return Response.json(

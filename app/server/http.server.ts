@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
 import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from "express";
 import { pinoHttp } from "pino-http";
-import { hostWebhookFastPath, type HostWebhookHandler } from "~/hosts/ingest-fast-path.server";
+import { hostWebhookFastPath, type HostWebhookHandler } from "~/hosts/ingest/fast-path.server";
 import { BODY_LIMITS, declaresTooLarge, limitedBody } from "~/lib/body-limit.server";
 import { publicRateLimit, type PublicRateLimiter } from "~/lib/public-rate-limit.server";
 import { canonicalRequestPath, redactUrl, routeGroup } from "~/lib/request-path.server";
@@ -195,7 +195,7 @@ export function createAppServer(opts: AppServerOptions): Server {
 
   // Host webhooks (the busiest endpoint: a platform pushes every job) go round Express and Remix:
   // the route module's handler answers exactly as its action does, and hostWebhookFastPath does
-  // for it what the middleware above does (app/hosts/ingest-fast-path.server.ts).
+  // for it what the middleware above does (app/hosts/ingest/fast-path.server.ts).
   const hostWebhookRoute = build.routes["routes/webhooks.hosts.$host"]?.module as { handleHostWebhookPost?: HostWebhookHandler } | undefined;
   const hostWebhooks = hostWebhookRoute?.handleHostWebhookPost
     ? hostWebhookFastPath({ handle: hostWebhookRoute.handleHostWebhookPost, limiter: opts.webhookLimiter, logger: log, behindFlyProxy: opts.behindFlyProxy, requestId })

@@ -9,8 +9,8 @@ import {
   type HostEventProcessDeps,
   processDueHostEvents,
   processHostEventById,
-} from "~/hosts/ingest-process.server";
-import { getHostEventProcessDeps, HOST_EVENT_RECEIVED } from "~/hosts/ingest-runtime.server";
+} from "~/hosts/ingest/process.server";
+import { getHostEventProcessDeps, HOST_EVENT_RECEIVED } from "~/hosts/ingest/runtime.server";
 import { inngest } from "../client";
 
 export const SWEEP_MAX_BATCHES = 50;

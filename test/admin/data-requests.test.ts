@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "~/cli/kudos";
 import type { Business } from "~/generated/prisma/client";
-import { receiveWebhook } from "~/hosts/ingest.server";
-import { processDueHostEvents } from "~/hosts/ingest-process.server";
+import { receiveWebhook } from "~/hosts/ingest/receive.server";
+import { processDueHostEvents } from "~/hosts/ingest/process.server";
 import { DATA_EXPORT_TTL_DAYS, storeCustomerDataExport } from "~/hosts/data-exports.server";
 import { ManualClock } from "~/lib/clock.server";
 import { maintenanceDeps, runMaintenance } from "~/maintenance.server";

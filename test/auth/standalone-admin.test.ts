@@ -7,8 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ADMIN_SESSION_COOKIE, CSRF_HEADER, type SessionPolicy } from "~/auth/admin-session.server";
 import { authenticateAdmin, type AdminAuthDeps } from "~/auth/admin.server";
 import { installBusiness, uninstallBusiness } from "~/domain/business.server";
-import { beginInstall, completeInstall } from "~/hosts/install.server";
-import { logout, manageApp, signedOutPage } from "~/hosts/manage-app.server";
+import { beginInstall, completeInstall } from "~/hosts/install/install.server";
+import { logout, manageApp, signedOutPage } from "~/hosts/install/manage-app.server";
 import { ManualClock } from "~/lib/clock.server";
 import { useTestDatabase } from "../helpers/db";
 import { createJobberMock, encodedId, type JobberMock } from "../mocks/jobber";

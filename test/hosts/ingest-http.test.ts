@@ -1,5 +1,5 @@
 // The server's fast path for host webhooks: Node's request and response straight to ingestWebhook
-// (ingest-http.server.ts), in front of Express (ingest-fast-path.server.ts). It must answer exactly
+// (app/hosts/ingest/http.server.ts), in front of Express (app/hosts/ingest/fast-path.server.ts). It must answer exactly
 // as the Remix action does, and keep what the middleware gave these requests: the request id, the
 // CSP header, the per-IP webhook budget and the request log line.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -8,9 +8,9 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { installBusiness } from "~/domain/business.server";
-import { hostWebhookFastPath, hostWebhookTarget } from "~/hosts/ingest-fast-path.server";
-import { handleWebhookHttp } from "~/hosts/ingest-http.server";
-import { type IngestDeps, MAX_WEBHOOK_BYTES, receiveWebhook } from "~/hosts/ingest.server";
+import { hostWebhookFastPath, hostWebhookTarget } from "~/hosts/ingest/fast-path.server";
+import { handleWebhookHttp } from "~/hosts/ingest/http.server";
+import { type IngestDeps, MAX_WEBHOOK_BYTES, receiveWebhook } from "~/hosts/ingest/receive.server";
 import { ManualClock } from "~/lib/clock.server";
 import { InProcessPublicRateLimiter } from "~/lib/public-rate-limit.server";
 import { useTestDatabase } from "../helpers/db";

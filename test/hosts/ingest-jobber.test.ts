@@ -4,10 +4,10 @@
 // "the user disconnected this app" → uninstall. Jobber's HTTP API is the msw stand-in.
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createHostApiAccess, readHostTokens } from "~/hosts/credentials.server";
-import { receiveWebhook } from "~/hosts/ingest.server";
-import { processDueHostEvents } from "~/hosts/ingest-process.server";
-import { beginInstall, completeInstall } from "~/hosts/install.server";
+import { createHostApiAccess, readHostTokens } from "~/hosts/install/credentials.server";
+import { receiveWebhook } from "~/hosts/ingest/receive.server";
+import { processDueHostEvents } from "~/hosts/ingest/process.server";
+import { beginInstall, completeInstall } from "~/hosts/install/install.server";
 import { ManualClock } from "~/lib/clock.server";
 import { useTestDatabase } from "../helpers/db";
 import { clientFixture, createJobberMock, encodedId, type JobberJobFixture, jobberWebhook, jobFixture, type JobberMock } from "../mocks/jobber";

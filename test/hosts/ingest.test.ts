@@ -2,15 +2,15 @@ import { InngestTestEngine } from "@inngest/test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { installBusiness } from "~/domain/business.server";
 import { HostApiError, type Connector } from "~/hosts/connector";
-import { readHostTokens, storeHostTokens } from "~/hosts/credentials.server";
-import { listHostEvents, receiveWebhook, retryHostEvent } from "~/hosts/ingest.server";
+import { readHostTokens, storeHostTokens } from "~/hosts/install/credentials.server";
+import { listHostEvents, receiveWebhook, retryHostEvent } from "~/hosts/ingest/receive.server";
 import {
   claimHostEvents,
   HOST_EVENT_LEASE_MS,
   processDueHostEvents,
   retryDelayMs,
-} from "~/hosts/ingest-process.server";
-import { startHostEventWorker } from "~/hosts/ingest-worker.server";
+} from "~/hosts/ingest/process.server";
+import { startHostEventWorker } from "~/hosts/ingest/worker.server";
 import { ManualClock } from "~/lib/clock.server";
 import { createProcessHostEventFunction, createSweepHostEventsFunction } from "../../inngest/functions/process-host-event";
 import { useTestDatabase } from "../helpers/db";

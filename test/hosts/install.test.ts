@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { installBusiness, uninstallBusiness } from "~/domain/business.server";
-import { readHostTokens } from "~/hosts/credentials.server";
-import { beginInstall, completeInstall, createInstallState, INSTALL_COOKIE, verifyInstallState } from "~/hosts/install.server";
+import { readHostTokens } from "~/hosts/install/credentials.server";
+import { beginInstall, completeInstall, createInstallState, INSTALL_COOKIE, verifyInstallState } from "~/hosts/install/install.server";
 import { sandboxAfterInstall } from "~/hosts/sandbox/deps.server";
 import { decideAuthorization, parseAuthorizeRequest } from "~/hosts/sandbox/oauth.server";
 import { createAccount } from "~/hosts/sandbox/platform.server";

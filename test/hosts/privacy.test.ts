@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { installBusiness } from "~/domain/business.server";
-import { storeHostTokens } from "~/hosts/credentials.server";
-import { receiveWebhook } from "~/hosts/ingest.server";
-import { processDueHostEvents } from "~/hosts/ingest-process.server";
+import { storeHostTokens } from "~/hosts/install/credentials.server";
+import { receiveWebhook } from "~/hosts/ingest/receive.server";
+import { processDueHostEvents } from "~/hosts/ingest/process.server";
 import { exportCustomerData, REDACTED } from "~/hosts/privacy.server";
 import { ManualClock } from "~/lib/clock.server";
 import { useTestDatabase } from "../helpers/db";

@@ -3,7 +3,7 @@
 // again, up to a bound. Responses come from the same handlers the routes call.
 import { randomUUID } from "node:crypto";
 import type { Database } from "~/db.server";
-import { receiveWebhook } from "~/hosts/ingest.server";
+import { receiveWebhook } from "~/hosts/ingest/receive.server";
 import type { Clock, ManualClock } from "~/lib/clock.server";
 import { signLinkToken } from "~/links/tokens.server";
 import { createLogger } from "~/logger.server";

@@ -6,7 +6,7 @@ import { ValidationError, zodFieldErrors, type FieldErrors } from "~/lib/errors.
 import { type Connector, HostApiError, type HostTokens, type InstallGrant } from "../connector";
 import { type DomainEvent, type HostWebhook, type JobInput, normalizeCustomer, normalizeTimezone } from "../events";
 import type { HostManifest } from "../manifest.server";
-import { accessTokenExpiry, buildAuthorizeUrl, type Fetch, lazyFetch, parseScopes, requestToken } from "../oauth.server";
+import { accessTokenExpiry, buildAuthorizeUrl, type Fetch, lazyFetch, parseScopes, requestToken } from "../install/oauth.server";
 import { readJsonObject } from "../webhook-body.server";
 import {
   GENERIC_HEADERS,

@@ -15,7 +15,7 @@ import {
   parseScopes,
   requestToken,
   type TokenResponse,
-} from "../oauth.server";
+} from "../install/oauth.server";
 import { readJsonObject } from "../webhook-body.server";
 import { isJobberDisconnectedMessage, JobberGraphqlClient } from "./graphql.server";
 import { jobberCustomer, jobberJob, jobberJobEvent } from "./mapping";

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { type Clock, systemClock } from "~/lib/clock.server";
 import { HostApiError, HostDisconnectedError, HostRateLimitedError, realSleep, type Sleep } from "../connector";
-import { type Fetch, lazyFetch } from "../oauth.server";
+import { type Fetch, lazyFetch } from "../install/oauth.server";
 import type { JobberOperation } from "./queries";
 
 export const JOBBER_GRAPHQL_URL = "https://api.getjobber.com/api/graphql";

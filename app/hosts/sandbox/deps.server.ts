@@ -3,8 +3,8 @@
 import type { Business } from "~/generated/prisma/client";
 import { logger } from "~/logger.server";
 import { getServices, type Services } from "~/services.server";
-import type { AfterInstall } from "../install.server";
-import type { Fetch } from "../oauth.server";
+import type { AfterInstall } from "../install/install.server";
+import type { Fetch } from "../install/oauth.server";
 import { sandboxAccessDenied } from "./access.server";
 import { SANDBOX_HOST, type SandboxDeps } from "./platform.server";
 import { getSandboxStore, type SandboxStore } from "./store.server";

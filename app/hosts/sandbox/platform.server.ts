@@ -10,7 +10,7 @@ import type { Clock } from "~/lib/clock.server";
 import { ValidationError, zodFieldErrors } from "~/lib/errors.server";
 import type { Logger } from "~/logger.server";
 import { genericWebhookHeaders } from "../generic/signature.server";
-import type { Fetch } from "../oauth.server";
+import type { Fetch } from "../install/oauth.server";
 import { sandboxAuthHeaders } from "./access.server";
 import { revokeAccountTokens, type SandboxOAuthConfig } from "./oauth.server";
 import {

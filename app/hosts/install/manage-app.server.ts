@@ -16,10 +16,10 @@ import {
 } from "~/auth/admin-session.server";
 import { signedOutPath } from "~/auth/admin.server";
 import { simplePage } from "~/lib/html-page.server";
-import { HostApiError, type InstallGrant } from "./connector";
+import { HostApiError, type InstallGrant } from "../connector";
 import { storeHostTokens } from "./credentials.server";
 import type { InstallDeps } from "./install.server";
-import type { HostRegistry } from "./registry.server";
+import type { HostRegistry } from "../registry.server";
 
 /** Where the Manage App button lands; the code is exchanged for this redirect_uri (unconfirmed for Jobber). */
 export function manageAppPath(host: string): string {

@@ -14,7 +14,7 @@
 import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToIo, setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "~/logger.server";
-import { HOST_EVENT_BATCH_SIZE, type HostEventBatchSummary, type HostEventProcessDeps, processDueHostEvents } from "./ingest-process.server";
+import { HOST_EVENT_BATCH_SIZE, type HostEventBatchSummary, type HostEventProcessDeps, processDueHostEvents } from "./process.server";
 
 export interface HostEventWorker {
   /** Asks for a run as soon as possible (coalesced with a running one). */

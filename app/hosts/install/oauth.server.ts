@@ -3,7 +3,7 @@
 // and reading an access token's expiry.
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { HostApiError, HostDisconnectedError } from "./connector";
+import { HostApiError, HostDisconnectedError } from "../connector";
 
 export type Fetch = typeof globalThis.fetch;
 

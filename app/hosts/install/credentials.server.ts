@@ -9,7 +9,7 @@ import type { Tx } from "~/domain/types";
 import type { Clock } from "~/lib/clock.server";
 import { decryptSecret, encryptSecret } from "~/lib/crypto.server";
 import type { Logger } from "~/logger.server";
-import { type Connector, HostApiError, type HostApiAccess, type HostTokens } from "./connector";
+import { type Connector, HostApiError, type HostApiAccess, type HostTokens } from "../connector";
 
 /** Refresh this long before the stated expiry: a token must survive the call it is used for. */
 export const REFRESH_MARGIN_MS = 60_000;

@@ -23,13 +23,13 @@ import {
 import type { Clock } from "~/lib/clock.server";
 import { DomainError } from "~/lib/errors.server";
 import type { Logger } from "~/logger.server";
-import { HostApiError, HostDisconnectedError, type HostApiAccess } from "./connector";
-import { createHostApiAccess, expireAccessToken } from "./credentials.server";
-import type { CustomerInput, DomainEvent, HostWebhook, JobInput, JsonObject } from "./events";
-import { isUuid } from "./ingest.server";
-import { storeCustomerDataExport } from "./data-exports.server";
-import { redactAccount, redactCustomer } from "./privacy.server";
-import type { HostRegistry } from "./registry.server";
+import { HostApiError, HostDisconnectedError, type HostApiAccess } from "../connector";
+import { createHostApiAccess, expireAccessToken } from "../install/credentials.server";
+import type { CustomerInput, DomainEvent, HostWebhook, JobInput, JsonObject } from "../events";
+import { isUuid } from "./receive.server";
+import { storeCustomerDataExport } from "../data-exports.server";
+import { redactAccount, redactCustomer } from "../privacy.server";
+import type { HostRegistry } from "../registry.server";
 
 export const HOST_EVENT_LEASE_MS = 5 * 60_000;
 export const HOST_EVENT_MAX_ATTEMPTS = 12;
@@ -237,7 +237,7 @@ export interface ProcessDueOptions {
   concurrency?: number;
   /**
    * Awaited before each event: the in-process worker yields to web requests here
-   * (ingest-worker.server.ts). Events already claimed wait in their lease meanwhile.
+   * (worker.server.ts). Events already claimed wait in their lease meanwhile.
    */
   pace?: () => Promise<void>;
   /** Checked before each event: once true, the events not started yet are handed back. */

@@ -1,23 +1,23 @@
 // Receiving host webhooks: verify, parse, store, answer. Nothing else happens in the request:
 // Jobber wants an answer within a second and every host retries what it does not get a 200 for,
 // so the event is stored (deduplicated by the host's event id) and processed afterwards by the
-// host-event worker (ingest-process.server.ts), through Inngest or the in-process loop.
+// host-event worker (process.server.ts), through Inngest or the in-process loop.
 import type pg from "pg";
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { Clock } from "~/lib/clock.server";
 import { BODY_LIMITS } from "~/lib/body-limit.server";
 import { errorBody, ValidationError } from "~/lib/errors.server";
 import type { Logger } from "~/logger.server";
-import type { HostWebhook } from "./events";
-import { storeHostEventRow } from "./ingest-sql.server";
-import type { HostRegistry } from "./registry.server";
+import type { HostWebhook } from "../events";
+import { storeHostEventRow } from "./sql.server";
+import type { HostRegistry } from "../registry.server";
 
 /** Real webhooks are a few KB; anything this big is not one of them. */
 export const MAX_WEBHOOK_BYTES = BODY_LIMITS.webhooks;
 
 export interface IngestDeps {
   db: PrismaClient;
-  /** The pool under `db`: the request's one statement runs on it directly (ingest-sql.server.ts). */
+  /** The pool under `db`: the request's one statement runs on it directly (sql.server.ts). */
   pool: Pick<pg.Pool, "query">;
   clock: Clock;
   hosts: Pick<HostRegistry, "get">;
@@ -59,7 +59,7 @@ async function readBody(request: Request): Promise<Uint8Array | "too_large"> {
 
 /**
  * POST /webhooks/hosts/<host> on a Fetch Request (the Remix route, tests). The server's Express
- * fast path answers the same from Node's request (ingest-http.server.ts); both go through
+ * fast path answers the same from Node's request (http.server.ts); both go through
  * ingestWebhook.
  */
 export async function receiveWebhook(deps: IngestDeps, host: string, request: Request): Promise<Response> {

@@ -6,7 +6,7 @@
 // storing the webhook. So this path takes those requests before Express, does for them what the
 // middleware did (request id, CSP header, the per-IP webhook budget with the same limiter and key
 // as publicRateLimit, one log line when the level asks for it), and hands them to the route
-// module's handler (ingest-http.server.ts), which answers exactly as the Remix action does.
+// module's handler (http.server.ts), which answers exactly as the Remix action does.
 // Other methods and paths are left to Express and Remix (a GET gets the route's 405 there).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { clientIp, type PublicRateLimiter } from "~/lib/public-rate-limit.server";

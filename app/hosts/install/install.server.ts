@@ -15,9 +15,9 @@ import { hmacSha256Base64, timingSafeEqualStrings } from "~/lib/crypto.server";
 import { ADMIN_SESSION_COOKIE, readCookie, startAdminSession, type SessionPolicy } from "~/auth/admin-session.server";
 import { simplePage as page } from "~/lib/html-page.server";
 import type { Logger } from "~/logger.server";
-import { HostApiError, type InstallGrant } from "./connector";
+import { HostApiError, type InstallGrant } from "../connector";
 import { storeHostTokens } from "./credentials.server";
-import type { HostRegistry } from "./registry.server";
+import type { HostRegistry } from "../registry.server";
 
 export const INSTALL_STATE_TTL_SECONDS = 10 * 60;
 export const INSTALL_COOKIE = "kudos_install";

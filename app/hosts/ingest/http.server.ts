@@ -1,9 +1,9 @@
 // Host webhooks on Node's own request and response, for the server's fast path in front of Express
-// (ingest-fast-path.server.ts): the same answers as the Remix route (both go through
+// (fast-path.server.ts): the same answers as the Remix route (both go through
 // ingestWebhook), without Remix's route matching and the Fetch Request/Response it builds around
 // every request, which together cost more CPU than verifying and storing the webhook.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ingestWebhook, type IngestDeps, MAX_WEBHOOK_BYTES } from "./ingest.server";
+import { ingestWebhook, type IngestDeps, MAX_WEBHOOK_BYTES } from "./receive.server";
 
 function fetchHeaders(req: IncomingMessage): Headers {
   const headers = new Headers();

@@ -5,10 +5,10 @@
 import { inngestMode } from "~/env.server";
 import { logger } from "~/logger.server";
 import { getServices, type Services } from "~/services.server";
-import { inngest } from "../../inngest/client";
-import type { IngestDeps } from "./ingest.server";
-import type { HostEventProcessDeps } from "./ingest-process.server";
-import { startHostEventWorker, type HostEventWorker } from "./ingest-worker.server";
+import { inngest } from "../../../inngest/client";
+import type { IngestDeps } from "./receive.server";
+import type { HostEventProcessDeps } from "./process.server";
+import { startHostEventWorker, type HostEventWorker } from "./worker.server";
 
 export const HOST_EVENT_RECEIVED = "kudos/host.event.received";
 

@@ -4,9 +4,9 @@ import { sessionPolicy } from "~/auth/require-admin.server";
 import { logger } from "~/logger.server";
 import { getServices, type Services } from "~/services.server";
 import type { InstallDeps } from "./install.server";
-import { sandboxAfterInstall } from "./sandbox/deps.server";
-import { SANDBOX_HOST } from "./sandbox/platform.server";
-import { getSandboxStore } from "./sandbox/store.server";
+import { sandboxAfterInstall } from "../sandbox/deps.server";
+import { SANDBOX_HOST } from "../sandbox/platform.server";
+import { getSandboxStore } from "../sandbox/store.server";
 
 export function getInstallDeps(host: string, services: Services = getServices()): InstallDeps {
   const db = services.database.prisma;
