@@ -2,8 +2,9 @@
 // its customer and job, read or unread. Marking read (or unread again) is a POST.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
-import { Badge, BlockStack, Box, Button, Card, EmptyState, InlineStack, Layout, Page, Pagination, Text } from "@shopify/polaris";
+import { Badge, BlockStack, Box, Button, Card, EmptyState, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { z } from "zod";
+import { PagePagination } from "~/admin/components/PagePagination";
 import { AdminErrorPage } from "~/admin/components/RouteError";
 import { BAD_FORM_MESSAGE, domainFailure, failure, parseForm, readForm, success, type ActionResult } from "~/admin/http.server";
 import { EMPTY_STATE_IMAGE } from "~/admin/illustration";
@@ -157,15 +158,7 @@ export default function Feedback() {
               {entries.map((e) => (
                 <FeedbackCard key={e.id} entry={e} />
               ))}
-              <InlineStack align="center">
-                <Pagination
-                  hasPrevious={hasPrevious}
-                  hasNext={hasNext}
-                  previousURL={hasPrevious ? `/app/feedback?page=${page - 1}` : undefined}
-                  nextURL={hasNext ? `/app/feedback?page=${page + 1}` : undefined}
-                  label={`Page ${page}`}
-                />
-              </InlineStack>
+              <PagePagination path="/app/feedback" page={page} hasPrevious={hasPrevious} hasNext={hasNext} />
             </BlockStack>
           )}
         </Layout.Section>

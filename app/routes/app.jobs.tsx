@@ -13,10 +13,10 @@ import {
   Layout,
   Link,
   Page,
-  Pagination,
   Text,
 } from "@shopify/polaris";
 import { z } from "zod";
+import { PagePagination } from "~/admin/components/PagePagination";
 import { AdminErrorPage } from "~/admin/components/RouteError";
 import { BAD_FORM_MESSAGE, domainFailure, failure, parseForm, readForm, success, type ActionResult } from "~/admin/http.server";
 import { EMPTY_STATE_IMAGE } from "~/admin/illustration";
@@ -288,15 +288,7 @@ export default function Jobs() {
                   })}
                 </IndexTable>
               </Card>
-              <InlineStack align="center">
-                <Pagination
-                  hasPrevious={hasPrevious}
-                  hasNext={hasNext}
-                  previousURL={hasPrevious ? `/app/jobs?page=${page - 1}` : undefined}
-                  nextURL={hasNext ? `/app/jobs?page=${page + 1}` : undefined}
-                  label={`Page ${page}`}
-                />
-              </InlineStack>
+              <PagePagination path="/app/jobs" page={page} hasPrevious={hasPrevious} hasNext={hasNext} />
             </BlockStack>
           )}
         </Layout.Section>
