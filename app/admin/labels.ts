@@ -20,7 +20,7 @@ const SKIP_REASONS: Record<string, string> = {
 const STOP_REASONS: Record<string, string> = {
   review_clicked: "clicked the review link",
   feedback_submitted: "left private feedback",
-  opted_out_email: "unsubscribed from email",
+  opted_out_email: "unsubscribed (email link)",
   opted_out_sms: "replied STOP",
   email_bounced: "email bounced",
   email_complained: "marked as spam",

@@ -105,9 +105,14 @@ export function keywordFromOptOutType(value: string | null | undefined): SmsKeyw
 export const SMS_FREQUENCY = `up to ${MAX_TOUCHES} msgs per job`;
 export const SMS_RATES = "Msg & data rates may apply";
 
-/** Says exactly what a texted STOP stopped (docs/compliance.md). */
-export function optOutReply(brand: string): string {
-  return `${brand}: You're unsubscribed: no more texts from this number, and no more review requests from ${brand} by text or email. Reply START for texts again.`;
+/**
+ * Says exactly what a texted STOP stopped (docs/compliance.md): texts from this number and, when a
+ * business knows the person, that business's review requests by email too.
+ */
+export function optOutReply(brand: string, knownBusiness = true): string {
+  return knownBusiness
+    ? `${brand}: You're unsubscribed: no more texts from this number, and no more review requests from ${brand} by text or email. Reply START for texts again.`
+    : `${brand}: You're unsubscribed and will get no more texts from this number. Reply START for texts again.`;
 }
 
 export function optInReply(brand: string): string {

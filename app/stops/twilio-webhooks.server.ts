@@ -259,7 +259,7 @@ export async function handleInboundSms(deps: TwilioWebhookDeps, sms: InboundSms)
         stopped.push(...r.stopped);
       }
       // One confirmation, then nothing: a repeated STOP from a suppressed number gets no answer.
-      return { ...none, reply: anyNew ? answer(optOutReply(brand)) : null, businessIds, stoppedEnrollments: stopped };
+      return { ...none, reply: anyNew ? answer(optOutReply(brand, latest !== undefined)) : null, businessIds, stoppedEnrollments: stopped };
     }
     if (keyword === "optIn") {
       let removed = await removeOptOuts(tx, deps.optOutKey, senders, "sms", [sms.from], SMS_RESUBSCRIBABLE);

@@ -192,7 +192,10 @@ describe("STOP applies to the sending number", () => {
 
   it("a STOP to another number binds that number only, not the one this deployment texts from", async () => {
     const phone = "+13055550178";
-    expect(await inbound(phone, "stop", { To: "+15550009999" })).toContain("Kudos: You&#39;re unsubscribed");
+    // No business knows this person: the reply promises only what it does (no email stop).
+    expect(await inbound(phone, "stop", { To: "+15550009999" })).toContain(
+      "<Message>Kudos: You&#39;re unsubscribed and will get no more texts from this number. Reply START for texts again.</Message>",
+    );
     const clock = new ManualClock("2026-01-10T15:00:00Z");
     const delta = await newBusiness(clock, "Delta Electric");
     const r = await recordJob({ ...deps(db().prisma, clock), optOuts: TEST_OPT_OUTS }, delta.id, completedJob({ completedAt: clock.now(), customer: { phone } }));
