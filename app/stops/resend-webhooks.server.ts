@@ -125,11 +125,13 @@ export async function applyResendEvent(deps: ResendWebhookDeps, eventId: string,
       ? await applyDeliveryUpdate(tx, log, { ...base, status: stopping.status, error: event.data.bounce?.message ?? null })
       : null;
     const email = normalizeEmail(address);
-    const added = await suppressAddresses(tx, { key: deps.optOutKey }, businessId, "email", [email], stopping.reason, now);
     const sent = log ? await tx.enrollment.findUnique({ where: { id: log.enrollmentId }, select: { customerId: true } }) : null;
+    // Stop first (locks the enrollments), at a time taken right before it.
+    const stopAt = deps.clock.now();
     const stoppedEnrollments = await stopEnrollmentsForAddresses(
-      tx, businessId, "email", [email], stopping.stop, now, sent ? [sent.customerId] : [],
+      tx, businessId, "email", [email], stopping.stop, stopAt, sent ? [sent.customerId] : [],
     );
+    const added = await suppressAddresses(tx, { key: deps.optOutKey }, businessId, "email", [email], stopping.reason, stopAt);
     return { kind: "updated", status, suppressed: added.length > 0, stoppedEnrollments };
   });
 }

@@ -193,12 +193,15 @@ async function optOutAtBusiness(
   opts: { customerIds?: string[]; senderScopes?: string[] } = {},
 ): Promise<{ newlySuppressed: boolean; stopped: string[] }> {
   const key = { key: deps.optOutKey, extraScopes: opts.senderScopes ?? [] };
+  // Stop first (locks the enrollments), then record the suppressions.
+  const stopped = await stopEnrollmentsForAddresses(tx, businessId, "sms", [phone], "opted_out_sms", now, opts.customerIds ?? []);
   const added = await suppressAddresses(tx, key, businessId, "sms", [phone], reason, now);
   if (reason === "opted_out") {
+    // The same person's emails at this business: suppressed, and whatever reaches them stopped.
     const emails = await linkedContacts(tx, businessId, "sms", [phone]);
     await suppressAddresses(tx, { key: deps.optOutKey }, businessId, "email", emails, reason, now);
+    stopped.push(...(await stopEnrollmentsForAddresses(tx, businessId, "email", emails, "opted_out_sms", now)));
   }
-  const stopped = await stopEnrollmentsForAddresses(tx, businessId, "sms", [phone], "opted_out_sms", now, opts.customerIds ?? []);
   return { newlySuppressed: added.length > 0, stopped };
 }
 
@@ -249,15 +252,17 @@ export async function handleInboundSms(deps: TwilioWebhookDeps, sms: InboundSms)
     const brand = latest?.name ?? DEFAULT_BRAND;
     const businessIds = businesses.map((b) => b.id);
     if (keyword === "optOut") {
-      // The sending number's own record binds every business that texts from it, including those
-      // that learn this number later.
-      let anyNew = (await recordOptOuts(tx, deps.optOutKey, senders, "sms", [sms.from], "opted_out", now)) > 0;
+      const stopAt = deps.clock.now();
+      let anyNew = false;
       const stopped: string[] = [];
       for (const b of businesses) {
-        const r = await optOutAtBusiness(tx, deps, b.id, sms.from, now, "opted_out", { senderScopes: senders });
+        const r = await optOutAtBusiness(tx, deps, b.id, sms.from, stopAt, "opted_out", { senderScopes: senders });
         anyNew ||= r.newlySuppressed;
         stopped.push(...r.stopped);
       }
+      // The sending number's own record binds every business that texts from it, including those
+      // that learn this number later.
+      if ((await recordOptOuts(tx, deps.optOutKey, senders, "sms", [sms.from], "opted_out", stopAt)) > 0) anyNew = true;
       // One confirmation, then nothing: a repeated STOP from a suppressed number gets no answer.
       return { ...none, reply: anyNew ? answer(optOutReply(brand, latest !== undefined)) : null, businessIds, stoppedEnrollments: stopped };
     }

@@ -85,20 +85,22 @@ export async function unsubscribeEmail(deps: StopsDeps, token: string, opts: { k
   const payload = verifyLinkToken(deps.linkSecret, token, "unsubscribe");
   if (!payload) return { kind: "not_found" };
   const keepTexts = opts.keepTexts ?? false;
-  const now = deps.clock.now();
   const key = { key: deps.optOutKey };
   return inTransaction(deps.db, async (tx) => {
     const target = await loadTarget(tx, payload.enrollmentId, payload.position);
     if (!target) return { kind: "not_found" } as const;
-    const newlySuppressed = await suppressAddresses(tx, key, target.businessId, "email", target.addresses, "opted_out", now);
+    // Stop first: the enrollments are locked (a processor about to send waits, then sees the stop)
+    // from right after the time this stop carries.
+    const now = deps.clock.now();
     let stoppedEnrollments: string[] = [];
     if (!keepTexts) {
-      newlySuppressed.push(...(await suppressAddresses(tx, key, target.businessId, "sms", target.phones, "opted_out", now)));
       stoppedEnrollments = await stopEnrollmentsForAddresses(
         tx, target.businessId, "email", target.addresses, "opted_out_email", now, [target.customerId],
       );
       stoppedEnrollments.push(...(await stopEnrollmentsForAddresses(tx, target.businessId, "sms", target.phones, "opted_out_email", now)));
     }
+    const newlySuppressed = await suppressAddresses(tx, key, target.businessId, "email", target.addresses, "opted_out", now);
+    if (!keepTexts) newlySuppressed.push(...(await suppressAddresses(tx, key, target.businessId, "sms", target.phones, "opted_out", now)));
     return {
       kind: "unsubscribed",
       businessId: target.businessId,

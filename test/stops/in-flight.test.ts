@@ -158,6 +158,20 @@ describe("a touch already claimed by a processor is never sent after a stop comm
     expect(log).toMatchObject({ status: "sent" });
   });
 
+  it("\"stop emails only, keep texts\": the claimed email is not sent (the re-check sees the suppression), the enrollment goes on", async () => {
+    const { s, sent, log } = await inFlight(3, undefined, async (s) => {
+      const request = new Request(`${TEST_APP_URL}/u/${s.unsubscribeToken}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "keep_texts=1",
+      });
+      await expectOk(await unsubscribeRoute.action(routeArgs(request, { token: s.unsubscribeToken })));
+    });
+    expect(sent).toBeNull();
+    expect(log).toBeNull();
+    expect((await enrollmentState(db(), s.enrollmentId)).status).toBe("active");
+  });
+
   for (const cause of CAUSES) {
     it(`${cause.name}: nothing is sent, nothing is logged, the enrollment is stopped (${cause.reason})`, async () => {
       const touch = cause.touch ?? 2;

@@ -7,7 +7,7 @@ import type pg from "pg";
 
 /**
  * Before a provider call: re-check, in a short transaction holding the rows, that each
- * enrollment is still active and still ours, and record the intent to send (send_log
+ * enrollment is still active and still ours and its address not suppressed, and record the intent to send (send_log
  * "sending"), with the provider request each email will go out in (see send_log.batch_key), so
  * one write per touch does both. Returns the enrollment ids that may be sent. A row left
  * "sending" by a crashed processor may be sent again: the provider's idempotency key makes that
@@ -30,6 +30,10 @@ INSERT INTO send_log AS l (id, business_id, enrollment_id, position, channel, re
 SELECT gen_random_uuid(), i.business_id, i.enrollment_id, i.position, i.channel::"Channel", i.recipient, i.provider, 'sending',
        i.subject, i.body, i.segments, i.batch_key, i.batch_index, i.request, $14, $14
   FROM input i JOIN held h ON h.id = i.enrollment_id
+ -- An address suppressed since the claim (an opt-out that stops no enrollment, e.g. "stop emails
+ -- only", or one of several records of the person) is not sent to: suppression unique key.
+ WHERE NOT EXISTS (SELECT 1 FROM suppression s
+                    WHERE s.business_id = i.business_id AND s.channel = i.channel::"Channel" AND s.address = i.recipient)
 ON CONFLICT (enrollment_id, position) DO UPDATE
    SET updated_at = EXCLUDED.updated_at, provider = EXCLUDED.provider,
        -- A row left "sending" with a recorded request is replayed as it is (the intent then
