@@ -14,6 +14,11 @@ export interface BenchServer {
   /** URL of a database on the server. */
   url(database: string): string;
   createDatabase(name: string, opts?: { migrate?: boolean }): Promise<string>;
+  /**
+   * Restarts the embedded server (shared buffers start empty; the OS page cache is left as it is).
+   * Undefined on DATABASE_URL's server, which the bench does not own.
+   */
+  restart?: () => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,20 +36,30 @@ function freePort(): Promise<number> {
 export async function startBenchServer(): Promise<BenchServer> {
   let serverUrl = process.env.DATABASE_URL;
   let stop = async () => {};
+  let restart: (() => Promise<void>) | undefined;
   if (!serverUrl) {
     const dir = await mkdtemp(path.join(os.tmpdir(), "kudos-bench-pg-"));
     await chmod(dir, 0o755);
-    const embedded = await startEmbeddedPostgres({
+    const options = {
       dataDir: path.join(dir, "data"),
       port: await freePort(),
-      ephemeral: true,
+      // Kept on stop so that restart() finds it; stop() below removes it.
+      ephemeral: false,
       // Sized like a database server (PostgreSQL's guidance: ~25% of RAM) rather than the
       // 128 MB default, so the million-row data set's working set stays in shared buffers.
       settings: { shared_buffers: BENCH_SHARED_BUFFERS },
-    });
+    };
+    let embedded = await startEmbeddedPostgres(options);
     serverUrl = embedded.serverUrl("postgres");
+    restart = async () => {
+      await embedded.stop();
+      embedded = await startEmbeddedPostgres({ ...options, layout: embedded.layout });
+    };
     stop = async () => {
       await embedded.stop();
+      const { layout } = embedded;
+      // A cluster relocated for the postgres user (running as root) lives outside `dir`.
+      if (layout.relocated.includes("data")) await rm(path.dirname(layout.dataDir), { recursive: true, force: true });
       await rm(dir, { recursive: true, force: true });
     };
   }
@@ -64,6 +79,7 @@ export async function startBenchServer(): Promise<BenchServer> {
       if (opts.migrate !== false) await applyMigrations(url(name));
       return url(name);
     },
+    restart,
     stop,
   };
 }

@@ -1,5 +1,13 @@
 // Engine benchmark: 1,000,000 enrollments across 1,000 businesses, 100,000 of them with a touch
 // due now; drained by 1, 2 and 4 processor processes; compared with pgbench -N on the same server.
+// The claim statement is also timed on its own, at the full size and on a second database of the
+// same shape at 10,000 enrollments (10 businesses, 1,000 due), three ways (docs/PERFORMANCE.md):
+//   warm re-claim  the same 500 rows claimed and released again and again (all in cache, no dead
+//                  index entries: the floor, near 1× across sizes by construction);
+//   walking        each claim takes the next 500 due rows and they are then advanced (next touch
+//                  due in 3 days), as a processor does, so every claim walks past the index entries
+//                  the previous ones left behind and reads rows it has not read before;
+//   in a drain     every claim the processors made while really draining.
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -10,8 +18,13 @@ import { benchClock, fmt, percentile, type BenchServer } from "./bench-db";
 import { buildWorkerBundle } from "./worker-bundle";
 
 const run = promisify(execFile);
-const BUSINESSES = 1_000;
 const ENROLLMENTS = Number(process.env.BENCH_ENROLLMENTS ?? 1_000_000);
+/** The small database of the claim comparison (same shape, one business per 1,000 enrollments). */
+const SMALL_ENROLLMENTS = Number(process.env.BENCH_CLAIM_SMALL ?? 10_000);
+/** Timed claims per figure of the warm and walking claims. */
+const CLAIM_SAMPLES = Number(process.env.BENCH_CLAIM_SAMPLES ?? 200);
+/** One-processor drains of the small database (each makes 2 full claims and a last empty one). */
+const SMALL_DRAINS = Number(process.env.BENCH_CLAIM_SMALL_DRAINS ?? 25);
 const DUE_EVERY = 10; // 1 in 10 enrollments is due now: 100,000 of 1,000,000
 const BATCH = 500;
 // For investigation: BENCH_PROCESSORS=1,2 runs only those counts; BENCH_CPU_PROF=dir writes a
@@ -21,20 +34,26 @@ const PROCESSOR_COUNTS = (process.env.BENCH_PROCESSORS ?? "1,2,4").split(",").ma
 export interface EngineResult {
   lines: string[];
   ratio4: number;
+  /** Claims during the drains, worst p99 over the processor counts. */
   claimP99Ms: number;
-  claimScale: number;
+  /** p50 at the full size ÷ p50 at the small one: walking claims, one-processor drains, warm re-claims. */
+  claimScaleWalk: number;
+  claimScaleDrain: number;
+  claimScaleWarm: number;
   rssMb: number;
   touchesPerSec: Record<number, number>;
 }
 
-async function generate(url: string, log: (l: string) => void): Promise<void> {
+/** `enrollments` enrollments over one business per 1,000 of them; 1 in 10 due now (see below). */
+async function generate(url: string, enrollments: number, log: (l: string) => void): Promise<void> {
+  const businesses = Math.max(1, Math.round(enrollments / 1_000));
   const t0 = performance.now();
   const db = createDatabase(url, 8);
   const clock = benchClock();
   // Real installs: each business gets the presets' templates and an active Standard campaign.
-  for (let i = 0; i < BUSINESSES; i += 8) {
+  for (let i = 0; i < businesses; i += 8) {
     await Promise.all(
-      Array.from({ length: Math.min(8, BUSINESSES - i) }, (_, k) =>
+      Array.from({ length: Math.min(8, businesses - i) }, (_, k) =>
         installBusiness({ db: db.prisma, clock }, { host: "bench", externalAccountId: `acct-${i + k}`, name: `Business ${i + k}`, timezone: "America/New_York" }),
       ),
     );
@@ -52,16 +71,16 @@ async function generate(url: string, log: (l: string) => void): Promise<void> {
       `INSERT INTO customer (id, business_id, host_customer_id, first_name, last_name, email, phone, created_at, updated_at)
        SELECT md5('c' || g)::uuid, biz.id, 'c' || g, 'First' || g, 'Last', 'c' || g || '@example.com',
               '+1212555' || lpad((g % 10000)::text, 4, '0'), $1, $1
-         FROM generate_series(1, $2::int) g JOIN biz ON biz.n = g % ${BUSINESSES}`,
-      [now, ENROLLMENTS],
+         FROM generate_series(1, $2::int) g JOIN biz ON biz.n = g % ${businesses}`,
+      [now, enrollments],
     );
     await c.query(
       `INSERT INTO job (id, business_id, host_job_id, customer_id, service_type, status, completed_at, outcome, created_at, updated_at)
        SELECT md5('j' || g)::uuid, biz.id, 'j' || g, md5('c' || g)::uuid,
               (ARRAY['plumbing','hvac','electrical','cleaning'])[1 + g % 4], 'completed',
               $1::timestamptz - make_interval(days => g % 60), 'enrolled', $1, $1
-         FROM generate_series(1, $2::int) g JOIN biz ON biz.n = g % ${BUSINESSES}`,
-      [now, ENROLLMENTS],
+         FROM generate_series(1, $2::int) g JOIN biz ON biz.n = g % ${businesses}`,
+      [now, enrollments],
     );
     // Due now (g % 10 = 0), due later (1-2), completed (3-7), stopped (8-9).
     await c.query(
@@ -78,8 +97,8 @@ async function generate(url: string, log: (l: string) => void): Promise<void> {
               CASE WHEN g % 10 >= 8 THEN $1::timestamptz - make_interval(days => g % 30) END,
               CASE WHEN g % 10 BETWEEN 3 AND 7 THEN $1::timestamptz - make_interval(days => g % 30) END,
               (ARRAY['plumbing','hvac','electrical','cleaning'])[1 + g % 4]
-         FROM generate_series(1, $2::int) g JOIN biz ON biz.n = g % ${BUSINESSES}`,
-      [now, ENROLLMENTS],
+         FROM generate_series(1, $2::int) g JOIN biz ON biz.n = g % ${businesses}`,
+      [now, enrollments],
     );
     await c.query(
       `INSERT INTO enrollment_touch (enrollment_id, position, business_id, campaign_id, channel, scheduled_at, sent_at, status, enrolled_at)
@@ -88,8 +107,8 @@ async function generate(url: string, log: (l: string) => void): Promise<void> {
               CASE WHEN g % 10 >= 3 OR (g % 10 BETWEEN 1 AND 2 AND p = 1) THEN $1 END,
               (CASE WHEN g % 10 >= 3 OR (g % 10 BETWEEN 1 AND 2 AND p = 1) THEN 'sent' ELSE 'pending' END)::"TouchStatus",
               $1::timestamptz - make_interval(days => g % 60)
-         FROM generate_series(1, $2::int) g JOIN biz ON biz.n = g % ${BUSINESSES} CROSS JOIN generate_series(1, 3) p`,
-      [now, ENROLLMENTS],
+         FROM generate_series(1, $2::int) g JOIN biz ON biz.n = g % ${businesses} CROSS JOIN generate_series(1, 3) p`,
+      [now, enrollments],
     );
     await c.query("VACUUM ANALYZE");
   } finally {
@@ -97,7 +116,7 @@ async function generate(url: string, log: (l: string) => void): Promise<void> {
     await db.prisma.$disconnect();
     await db.pool.end();
   }
-  log(`engine.generate_s ${fmt((performance.now() - t0) / 1000)}`);
+  log(`engine.generate_at_${enrollments}_s ${fmt((performance.now() - t0) / 1000)}`);
 }
 
 /** Puts the 100,000 due touches back to "due now" and clears what the last drain wrote. */
@@ -120,6 +139,8 @@ interface WorkerReport {
   sent: number;
   elapsedMs: number;
   claimMs: number[];
+  /** Rows each timed claim returned (the last claim of a drain returns none). */
+  claimRows: number[];
   statementMs: Record<string, number>;
   maxRssMb: number;
 }
@@ -160,24 +181,12 @@ async function pgbenchTps(url: string, clients: number, seconds: number): Promis
   return Number(m[1]);
 }
 
-/**
- * Claim latency for one batch in steady state: each claim commits, then its rows are released
- * (lease cleared, as a processor's deferral would) so the next claim finds the same backlog.
- * Both are in-place (HOT) updates, as in a real drain. (Rolling the claim back instead leaves a
- * dead version of every row on its page each time and measures page clean-up, not the claim.)
- */
-async function claimLatency(url: string, iterations: number): Promise<{ times: number[]; plan: string }> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  const times: number[] = [];
-  const now = benchClock().now();
-  for (let i = 0; i < iterations; i++) {
-    const t = performance.now();
-    const { rows } = await c.query<{ id: string }>({ name: "claim", text: CLAIM_SQL, values: [now, BATCH, 300_000, crypto.randomUUID()] });
-    times.push(performance.now() - t);
-    await c.query("UPDATE enrollment SET lease_token = NULL, lease_expires_at = NULL WHERE id = ANY($1::uuid[])", [rows.map((r) => r.id)]);
-  }
-  // One more, explained (EXPLAIN ANALYZE runs it), for docs/PERFORMANCE.md.
+function claimValues(now: Date) {
+  return [now, BATCH, 300_000, crypto.randomUUID()];
+}
+
+async function explainClaim(c: pg.Client, now: Date): Promise<string> {
+  // EXPLAIN ANALYZE runs the claim: in a transaction rolled back, so its rows stay due.
   const literal = CLAIM_SQL.replace(/\$1/g, `'${now.toISOString()}'::timestamptz`)
     .replace(/\$2/g, String(BATCH))
     .replace(/\$3/g, "300000")
@@ -185,8 +194,92 @@ async function claimLatency(url: string, iterations: number): Promise<{ times: n
   await c.query("BEGIN");
   const explained = await c.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${literal}`);
   await c.query("ROLLBACK");
-  await c.end();
-  return { times, plan: explained.rows.map((r) => r["QUERY PLAN"]).join("\n") };
+  return explained.rows.map((r) => r["QUERY PLAN"]).join("\n");
+}
+
+/** Claims on one database, one timed claim per step(), so two databases can take turns. */
+interface Claimer {
+  label: string;
+  /** Claims that returned rows, in ms. */
+  times: number[];
+  /** Walking: how many times the due rows were made due again (1 = never). */
+  passes: number;
+  step(): Promise<void>;
+  explain(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * mode "warm" (warm re-claim): the same batch claimed again and again. Each claim commits, then
+ * its rows are released (lease cleared, as a processor's deferral would), so the next claim finds
+ * the same 500 rows at the head of the index, in cache, with no dead entries before them. Both are
+ * in-place (HOT) updates. This is the claim's floor, and nearly the same at any table size by
+ * construction.
+ *
+ * mode "walk" (walking claims): each claim takes the next 500 due rows, which are then advanced
+ * as the processor's outcome statement does (next touch, due in 3 days, lease cleared).
+ * next_due_at is indexed, so the advance is not in place: the old index entries stay at the head
+ * of enrollment_due_idx, pointing at dead row versions, until an index scan marks them dead or
+ * (auto)vacuum removes them; every later claim walks past them, and reads heap pages no earlier
+ * claim read. When nothing is due any more (the small database has 1,000 due rows: two claims),
+ * the due rows are made due again, without a VACUUM (autovacuum runs with its defaults), and the
+ * walk goes on. Only claims that returned rows are timed.
+ */
+async function openClaimer(url: string, mode: "warm" | "walk", label: string): Promise<Claimer> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const now = benchClock().now();
+  const times: number[] = [];
+  const self: Claimer = {
+    label,
+    times,
+    passes: 1,
+    async step() {
+      for (let remade = false; ; remade = true) {
+        const t = performance.now();
+        const { rows } = await c.query<{ id: string }>({ name: "claim", text: CLAIM_SQL, values: claimValues(now) });
+        const ms = performance.now() - t;
+        const ids = rows.map((r) => r.id);
+        if (mode === "warm") {
+          if (ids.length === 0) throw new Error("warm re-claim: nothing due");
+          times.push(ms);
+          await c.query("UPDATE enrollment SET lease_token = NULL, lease_expires_at = NULL WHERE id = ANY($1::uuid[])", [ids]);
+          return;
+        }
+        if (ids.length > 0) {
+          times.push(ms);
+          await c.query(
+            `UPDATE enrollment SET current_touch = current_touch + 1, next_due_at = $2::timestamptz + interval '3 days',
+                    lease_token = NULL, lease_expires_at = NULL WHERE id = ANY($1::uuid[])`,
+            [ids, now],
+          );
+          return;
+        }
+        if (remade) throw new Error("walking claims: nothing due after making the rows due again");
+        self.passes += 1;
+        await c.query(
+          `UPDATE enrollment SET current_touch = 1, lease_token = NULL, lease_expires_at = NULL,
+                  next_due_at = $1::timestamptz - interval '5 minutes' WHERE manual`,
+          [now],
+        );
+      }
+    },
+    explain: () => explainClaim(c, now),
+    close: () => c.end(),
+  };
+  return self;
+}
+
+/** Takes `samples` timed claims on each database, alternating, so load on the machine hits both alike. */
+async function alternate(claimers: Claimer[], samples: number, atHalf?: () => Promise<void>): Promise<void> {
+  for (let i = 0; i < samples; i++) {
+    if (i === Math.floor(samples / 2) && atHalf) await atHalf();
+    for (const c of claimers) await c.step();
+  }
+}
+
+function claimStats(times: number[]) {
+  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), n: times.length };
 }
 
 export async function engineBench(server: BenchServer, log: (l: string) => void): Promise<EngineResult> {
@@ -196,44 +289,70 @@ export async function engineBench(server: BenchServer, log: (l: string) => void)
     log(l);
   };
   const url = await server.createDatabase("kudos_bench_engine");
-  out(`engine.enrollments ${ENROLLMENTS}`);
-  await generate(url, out);
-
-  // Claim latency at the full size, and at 10,000 rows (a second, small database).
-  const big = await claimLatency(url, 100);
-  out(`engine.claim_batch${BATCH}_at_${ENROLLMENTS}_p50_ms ${fmt(percentile(big.times, 50), 2)}`);
-  out(`engine.claim_batch${BATCH}_at_${ENROLLMENTS}_p99_ms ${fmt(percentile(big.times, 99), 2)}`);
   const small = await server.createDatabase("kudos_bench_engine_small");
-  await generateSmall(small, out);
-  const smallRun = await claimLatency(small, 100);
-  out(`engine.claim_batch${BATCH}_at_10000_p50_ms ${fmt(percentile(smallRun.times, 50), 2)}`);
-  out(`engine.claim_batch${BATCH}_at_10000_p99_ms ${fmt(percentile(smallRun.times, 99), 2)}`);
-  const claimScale = percentile(big.times, 50) / percentile(smallRun.times, 50);
-  out(`engine.claim_scale_1m_vs_10k ${fmt(claimScale, 2)}`);
-  if (process.env.BENCH_PLANS) {
-    log(`engine.claim_plan_at_${ENROLLMENTS}:\n${big.plan}`);
-    log(`engine.claim_plan_at_10000:\n${smallRun.plan}`);
+  out(`engine.enrollments ${ENROLLMENTS}`);
+  await generate(url, ENROLLMENTS, out);
+  await generate(small, SMALL_ENROLLMENTS, out);
+  out(`engine.due_at_${ENROLLMENTS} ${Math.floor(ENROLLMENTS / DUE_EVERY)}`);
+  out(`engine.due_at_${SMALL_ENROLLMENTS} ${Math.floor(SMALL_ENROLLMENTS / DUE_EVERY)}`);
+
+  // The claim alone, both sizes taking turns: warm re-claim, then walking claims.
+  const sizes = [
+    [ENROLLMENTS, url],
+    [SMALL_ENROLLMENTS, small],
+  ] as const;
+  const claimFigures: Record<"warm" | "walk", Record<number, ReturnType<typeof claimStats>>> = { warm: {}, walk: {} };
+  for (const mode of ["warm", "walk"] as const) {
+    const claimers = await Promise.all(sizes.map(([n, u]) => openClaimer(u, mode, String(n))));
+    const plans: string[] = [];
+    await alternate(claimers, CLAIM_SAMPLES, async () => {
+      if (process.env.BENCH_PLANS) for (const c of claimers) plans.push(`engine.claim_plan_${mode}_at_${c.label} (claim ${CLAIM_SAMPLES / 2}):\n${await c.explain()}`);
+    });
+    const name = mode === "warm" ? "claim_warm_reclaim" : "claim_walking";
+    for (const c of claimers) {
+      const st = claimStats(c.times);
+      claimFigures[mode][Number(c.label)] = st;
+      out(`engine.${name}_at_${c.label}_p50_ms ${fmt(st.p50, 2)}`);
+      out(`engine.${name}_at_${c.label}_p95_ms ${fmt(st.p95, 2)}`);
+      out(`engine.${name}_at_${c.label}_p99_ms ${fmt(st.p99, 2)}`);
+      out(`engine.${name}_at_${c.label}_claims ${st.n}${mode === "walk" ? ` (due rows made due again ${c.passes - 1} times)` : ""}`);
+      await c.close();
+    }
+    plans.forEach((p) => log(p));
   }
+  const ratio = (mode: "warm" | "walk") => claimFigures[mode][ENROLLMENTS]!.p50 / claimFigures[mode][SMALL_ENROLLMENTS]!.p50;
+  const claimScaleWarm = ratio("warm");
+  const claimScaleWalk = ratio("walk");
+  out(`engine.claim_scale_warm_reclaim_${ENROLLMENTS}_vs_${SMALL_ENROLLMENTS}_p50 ${fmt(claimScaleWarm, 2)}`);
+  out(`engine.claim_scale_walking_${ENROLLMENTS}_vs_${SMALL_ENROLLMENTS}_p50 ${fmt(claimScaleWalk, 2)}`);
 
   await run("pgbench", ["-i", "-q", "-s", "10", server.url("kudos_bench_engine")]).catch(async () => {
     // pgbench -i needs its tables' names free; they are not ours, so this only fails on a rerun.
   });
 
   const bundle = await buildWorkerBundle();
-  const touchesPerSec: Record<number, number> = {};
-  let ratio4 = NaN;
-  let claimP99 = 0;
-  let rss = 0;
-  for (const processors of PROCESSOR_COUNTS) {
-    await resetDue(url);
-    const workers = Array.from({ length: processors }, () => startWorker(bundle, url));
+  const drain = async (target: string, processors: number) => {
+    await resetDue(target);
+    const workers = Array.from({ length: processors }, () => startWorker(bundle, target));
     await Promise.all(workers.map((w) => w.ready));
     const t = performance.now();
     workers.forEach((w) => w.go());
     const reports = await Promise.all(workers.map((w) => w.done));
-    const seconds = (performance.now() - t) / 1000;
+    return { reports, seconds: (performance.now() - t) / 1000 };
+  };
+  /** Claims of a drain that returned rows (each processor's last claim finds nothing). */
+  const fullClaims = (reports: WorkerReport[]) => reports.flatMap((r) => r.claimMs.filter((_, i) => (r.claimRows[i] ?? 0) > 0));
+  const touchesPerSec: Record<number, number> = {};
+  let ratio4 = NaN;
+  let claimP99 = 0;
+  let rss = 0;
+  let drainP50Big = NaN;
+  let claimScaleDrain = NaN;
+  for (const processors of PROCESSOR_COUNTS) {
+    const { reports, seconds } = await drain(url, processors);
     const sent = reports.reduce((n, r) => n + r.sent, 0);
     const claims = reports.flatMap((r) => r.claimMs);
+    const full = fullClaims(reports);
     const tps = await pgbenchTps(url, processors, 10);
     touchesPerSec[processors] = sent / seconds;
     const ratio = sent / seconds / tps;
@@ -242,8 +361,9 @@ export async function engineBench(server: BenchServer, log: (l: string) => void)
     rss = Math.max(rss, ...reports.map((r) => r.maxRssMb));
     out(`engine.p${processors}.sent ${sent}`);
     out(`engine.p${processors}.touches_per_s ${fmt(sent / seconds, 0)}`);
-    out(`engine.p${processors}.claim_p50_ms ${fmt(percentile(claims, 50), 2)}`);
-    out(`engine.p${processors}.claim_p99_ms ${fmt(percentile(claims, 99), 2)}`);
+    out(`engine.p${processors}.claim_in_drain_p50_ms ${fmt(percentile(claims, 50), 2)}`);
+    out(`engine.p${processors}.claim_in_drain_p99_ms ${fmt(percentile(claims, 99), 2)}`);
+    out(`engine.p${processors}.claim_in_drain_full_p50_ms ${fmt(percentile(full, 50), 2)} (${full.length} claims that returned rows, of ${claims.length})`);
     for (const [name, ms] of Object.entries(reports[0]!.statementMs).sort((a, b) => b[1] - a[1])) {
       log(`engine.p${processors}.worker0_statement_ms.${name} ${fmt(ms, 0)}`);
     }
@@ -251,36 +371,17 @@ export async function engineBench(server: BenchServer, log: (l: string) => void)
     out(`engine.p${processors}.processor_peak_rss_mb ${fmt(Math.max(...reports.map((r) => r.maxRssMb)), 0)}`);
     out(`engine.p${processors}.pgbench_N_tps ${fmt(tps, 0)}`);
     out(`engine.p${processors}.ratio_touches_per_pgbench_tps ${fmt(ratio, 2)}`);
+    if (processors === 1) {
+      // The same one-processor drain on the small database, repeated: it has only 1,000 due.
+      drainP50Big = percentile(full, 50);
+      const smallFull: number[] = [];
+      for (let i = 0; i < SMALL_DRAINS; i++) smallFull.push(...fullClaims((await drain(small, 1)).reports));
+      const st = claimStats(smallFull);
+      out(`engine.p1.claim_in_drain_full_at_${SMALL_ENROLLMENTS}_p50_ms ${fmt(st.p50, 2)} (${st.n} claims that returned rows, ${SMALL_DRAINS} drains)`);
+      out(`engine.p1.claim_in_drain_full_at_${SMALL_ENROLLMENTS}_p99_ms ${fmt(st.p99, 2)}`);
+      claimScaleDrain = drainP50Big / st.p50;
+      out(`engine.claim_scale_in_drain_${ENROLLMENTS}_vs_${SMALL_ENROLLMENTS}_p50 ${fmt(claimScaleDrain, 2)}`);
+    }
   }
-  return { lines, ratio4, claimP99Ms: claimP99, claimScale, rssMb: rss, touchesPerSec };
-}
-
-async function generateSmall(url: string, log: (l: string) => void) {
-  // Same shape, 10,000 enrollments (1,000 due), for the claim-latency comparison.
-  const db = createDatabase(url, 2);
-  const clock = benchClock();
-  const { business } = await installBusiness({ db: db.prisma, clock }, { host: "bench", externalAccountId: "small", name: "Small" });
-  const campaign = await db.prisma.campaign.findFirstOrThrow({ where: { businessId: business.id, status: "active" } });
-  const now = clock.now();
-  await db.pool.query(
-    `WITH c AS (INSERT INTO customer (id, business_id, host_customer_id, email, created_at, updated_at)
-                SELECT md5('c' || g)::uuid, $1, 'c' || g, 'c' || g || '@example.com', $2::timestamptz, $3::timestamptz FROM generate_series(1, 10000) g RETURNING 1),
-          j AS (INSERT INTO job (id, business_id, host_job_id, customer_id, status, completed_at, created_at, updated_at)
-                SELECT md5('j' || g)::uuid, $1, 'j' || g, md5('c' || g)::uuid, 'completed', $2::timestamptz, $3::timestamptz, $3::timestamptz FROM generate_series(1, 10000) g RETURNING 1)
-     SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM j)`,
-    [business.id, now, now],
-  );
-  await db.pool.query(
-    `INSERT INTO enrollment (id, business_id, campaign_id, job_id, customer_id, status, current_touch, next_due_at, enrolled_at, completed_at)
-     SELECT md5('e' || g)::uuid, $1, $2, md5('j' || g)::uuid, md5('c' || g)::uuid,
-            (CASE WHEN g % 10 < 3 THEN 'active' ELSE 'completed' END)::"EnrollmentStatus", 1,
-            CASE WHEN g % 10 = 0 THEN $3::timestamptz - interval '5 minutes' WHEN g % 10 < 3 THEN $3::timestamptz + interval '2 days' END,
-            $3, CASE WHEN g % 10 >= 3 THEN $3::timestamptz END
-       FROM generate_series(1, 10000) g`,
-    [business.id, campaign.id, now],
-  );
-  await db.pool.query("VACUUM ANALYZE");
-  await db.prisma.$disconnect();
-  await db.pool.end();
-  log("engine.small_generated 10000");
+  return { lines, ratio4, claimP99Ms: claimP99, claimScaleWalk, claimScaleDrain, claimScaleWarm, rssMb: rss, touchesPerSec };
 }

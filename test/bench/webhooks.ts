@@ -1,7 +1,12 @@
-// Webhook ingestion benchmark: autocannon POSTs correctly signed job.completed webhooks with
-// distinct event ids to the running production build for 30 s at 50 connections, then waits for
-// the async worker to process them, and checks nothing was lost or duplicated. The same load
-// against a bare Node http server answering 200 is the machine's ceiling.
+// Webhook ingestion benchmark: autocannon POSTs correctly signed job.completed webhooks to the
+// running production build for 30 s at 50 connections, then waits for the async worker to process
+// them. A share of the events is delivered again on purpose, as a platform's retries would be
+// (docs/PERFORMANCE.md): the same event id at once (both copies in flight together) or seconds
+// later, and the same job under a new event id; after processing, more of both, each sent twice at
+// the same moment. Lost and duplicated deliveries are then counted from the bench's own record of
+// what it sent, per event id and job id (webhook-ledger.ts), after a self-check in a scratch
+// database shows that the count fires. The same load against a bare Node http server answering
+// 200 is the machine's ceiling.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
@@ -16,12 +21,22 @@ import { genericWebhookHeaders } from "~/hosts/generic/signature.server";
 import { loadSecrets } from "~/lib/secrets.server";
 import { systemClock } from "~/lib/clock.server";
 import { fmt, type BenchServer } from "./bench-db";
+import { countDeliveries, DeliveryLedger, selfCheckDeliveryCount, type DeliveryKind } from "./webhook-ledger";
 
 const DURATION_S = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 30);
 const CONNECTIONS = 50;
 /** How long to wait for the worker to work off the backlog after the load. */
 const DRAIN_WAIT_S = Number(process.env.BENCH_WEBHOOK_DRAIN_S ?? 900);
 const ACCOUNT = "bench-webhooks";
+/**
+ * Of every REPEAT_EVERY new events, one is sent again at once with the same event id, one again
+ * REPEAT_LATE_S later with the same event id, and (every other cycle) one under a new event id
+ * for the same job. 0 turns repeats off.
+ */
+const REPEAT_EVERY = Number(process.env.BENCH_WEBHOOK_REPEAT_EVERY ?? 10);
+const REPEAT_LATE_S = Number(process.env.BENCH_WEBHOOK_REPEAT_LATE_S ?? 5);
+/** After processing: this many accepted events sent again with their event id, and half as many under a new id. */
+const REPEAT_AFTER = Number(process.env.BENCH_WEBHOOK_REPEAT_AFTER ?? 500);
 
 export interface WebhookResult {
   lines: string[];
@@ -29,7 +44,7 @@ export interface WebhookResult {
   p99Ms: number;
   lost: number;
   duplicated: number;
-  /** Stored events not processed when the drain wait ended. */
+  /** Delivered job ids with a stored event not processed when the drain wait ended. */
   pending: number;
   drainS: number;
 }
@@ -69,6 +84,9 @@ export async function webhookBench(server: BenchServer, log: (l: string) => void
   };
   // The server serves the production build: build it from the current code first.
   await promisify(execFile)(process.execPath, [path.join("node_modules", "@remix-run", "dev", "dist", "cli.js"), "build"], { maxBuffer: 1 << 24 });
+  // The lost/duplicated count must be able to fire: checked on rows written to break it.
+  const check = await selfCheckDeliveryCount(await server.createDatabase("kudos_bench_webhooks_selfcheck"));
+  out(`webhooks.count_self_check duplicated=${check.duplicated} lost=${check.lost} pending=${check.jobIdsPending} (planted: 3, 2, 1)`);
   const url = await server.createDatabase("kudos_bench_webhooks");
   const env = {
     LINK_SECRET: "bench-link-secret-0123456789abcdefghijklmnop",
@@ -105,7 +123,46 @@ export async function webhookBench(server: BenchServer, log: (l: string) => void
   });
   try {
     await waitForHealth(appUrl, child);
+    const ledger = new DeliveryLedger();
+    type Delivery = { eventId: string; jobId: string; body: string; kind: DeliveryKind };
+    const sign = (d: Delivery) =>
+      genericWebhookHeaders({ secret: secrets.sandbox.clientSecret, eventId: d.eventId, topic: "job.completed", accountId: ACCOUNT, body: d.body, now: new Date() });
+    // Repeats waiting to go out: at once (the next free connection takes them, while the first copy
+    // is usually still in flight), or not before a time.
+    const atOnce: Delivery[] = [];
+    const later: Array<Delivery & { notBefore: number }> = [];
     let n = 0;
+    const newDelivery = (): Delivery => {
+      n += 1;
+      const id = `${process.pid}-${n}-${randomUUID().slice(0, 8)}`;
+      const body = JSON.stringify({
+        topic: "job.completed",
+        account_id: ACCOUNT,
+        occurred_at: new Date().toISOString(),
+        job: {
+          id: `job-${id}`,
+          title: "Drain cleaning",
+          service_type: "plumbing",
+          status: "completed",
+          completed_at: new Date(Date.now() - 3_600_000).toISOString(),
+          // A phone of their own, as real customers have (a phone shared by every customer makes
+          // them one person: each enrollment would wait on the others' lock and replace theirs).
+          customer: { id: `cus-${id}`, first_name: "Bench", last_name: "Customer", email: `c-${id}@example.com`, phone: `+12122${String(n % 1_000_000).padStart(6, "0")}` },
+        },
+      });
+      const d: Delivery = { eventId: `evt-${id}`, jobId: `job-${id}`, body, kind: "original" };
+      if (REPEAT_EVERY > 0) {
+        const slot = n % REPEAT_EVERY;
+        if (slot === 0) atOnce.push({ ...d, kind: "retry_concurrent" });
+        if (slot === Math.floor(REPEAT_EVERY / 2)) later.push({ ...d, kind: "retry_late", notBefore: Date.now() + REPEAT_LATE_S * 1000 });
+        if (slot === 1 && n % (2 * REPEAT_EVERY) === 1) atOnce.push({ ...d, eventId: `evt-${id}-again`, kind: "redelivery" });
+      }
+      return d;
+    };
+    const next = (): Delivery => {
+      if (later.length > 0 && later[0]!.notBefore <= Date.now()) return later.shift()!;
+      return atOnce.shift() ?? newDelivery();
+    };
     const result = await cannon({
       url: `${appUrl}/webhooks/hosts/sandbox`,
       method: "POST",
@@ -113,27 +170,13 @@ export async function webhookBench(server: BenchServer, log: (l: string) => void
       duration: DURATION_S,
       requests: [
         {
-          setupRequest: (req) => {
-            n += 1;
-            const id = `${process.pid}-${n}-${randomUUID().slice(0, 8)}`;
-            const body = JSON.stringify({
-              topic: "job.completed",
-              account_id: ACCOUNT,
-              occurred_at: new Date().toISOString(),
-              job: {
-                id: `job-${id}`,
-                title: "Drain cleaning",
-                service_type: "plumbing",
-                status: "completed",
-                completed_at: new Date(Date.now() - 3_600_000).toISOString(),
-                // A phone of their own, as real customers have (a phone shared by every customer makes
-                // them one person: each enrollment would wait on the others' lock and replace theirs).
-                customer: { id: `cus-${id}`, first_name: "Bench", last_name: "Customer", email: `c-${id}@example.com`, phone: `+12122${String(n % 1_000_000).padStart(6, "0")}` },
-              },
-            });
-            const headers = genericWebhookHeaders({ secret: secrets.sandbox.clientSecret, eventId: `evt-${id}`, topic: "job.completed", accountId: ACCOUNT, body, now: new Date() });
-            return { ...req, body, headers };
+          setupRequest: (req, context) => {
+            const d = next();
+            ledger.sent(d, d.kind);
+            (context as { eventId?: string }).eventId = d.eventId;
+            return { ...req, body: d.body, headers: sign(d) };
           },
+          onResponse: (status, _body, context) => ledger.answered((context as { eventId: string }).eventId, status),
         },
       ],
     });
@@ -146,6 +189,12 @@ export async function webhookBench(server: BenchServer, log: (l: string) => void
     out(`webhooks.latency_p50_ms ${result.latency.p50}`);
     out(`webhooks.latency_p99_ms ${result.latency.p99}`);
     out(`webhooks.latency_max_ms ${result.latency.max}`);
+    out(`webhooks.load_sent ${Object.entries(ledger.sentByKind).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    out(`webhooks.load_repeats_in_flight_with_first_copy ${ledger.repeatsWhileInFlight}`);
+    // Each answer is attached to its own request's event id (autocannon's per-connection context):
+    // the ledger must have seen exactly the answers autocannon counted.
+    const answers = [...ledger.events.values()].reduce((k, e) => k + e.ok + e.rejected, 0);
+    out(`webhooks.ledger_answers ${answers} (autocannon: ${result["2xx"] + result.non2xx})`);
 
     // Wait for the async worker to process every stored event (up to DRAIN_WAIT_S). Processing is
     // the domain's work (customer, job, enrollment: ~25 statements an event) and runs at a fraction
@@ -153,44 +202,63 @@ export async function webhookBench(server: BenchServer, log: (l: string) => void
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     const processedCount = async () => (await c.query("SELECT count(*) FILTER (WHERE processed_at IS NOT NULL)::int AS done, count(*)::int AS events FROM host_event")).rows[0] as { done: number; events: number };
+    const waitProcessed = async (limitS: number) => {
+      const t = performance.now();
+      let now = await processedCount();
+      while (now.done < now.events && performance.now() - t < limitS * 1000) {
+        await new Promise((r) => setTimeout(r, 500));
+        now = await processedCount();
+      }
+      return now;
+    };
     const atLoadEnd = await processedCount();
     out(`webhooks.processed_during_load ${atLoadEnd.done}`);
     const t = performance.now();
-    let now = atLoadEnd;
-    while (now.done < now.events && performance.now() - t < DRAIN_WAIT_S * 1000) {
-      await new Promise((r) => setTimeout(r, 500));
-      now = await processedCount();
-    }
+    const drained = await waitProcessed(DRAIN_WAIT_S);
     const drainS = (performance.now() - t) / 1000;
     out(`webhooks.drain_after_load_s ${fmt(drainS)}`);
-    out(`webhooks.drain_events_per_s ${fmt((now.done - atLoadEnd.done) / drainS, 0)}`);
-    // Per event: was it processed, and does its job exist (the payload names the job)?
-    const counts = (
-      await c.query(`SELECT count(*)::int AS events,
-                            count(*) FILTER (WHERE h.processed_at IS NULL)::int AS unprocessed,
-                            count(*) FILTER (WHERE h.last_error IS NOT NULL)::int AS errored,
-                            count(*) FILTER (WHERE h.processed_at IS NOT NULL AND j.id IS NULL)::int AS processed_without_job,
-                            (SELECT count(*)::int FROM job) AS jobs,
-                            (SELECT count(*)::int FROM enrollment) AS enrollments,
-                            (SELECT count(*)::int FROM (SELECT job_id FROM enrollment GROUP BY job_id HAVING count(*) > 1) d) AS dup_enrollments
-                       FROM host_event h
-                       LEFT JOIN job j ON j.business_id = h.business_id AND j.host_job_id = h.payload->'job'->>'id'`)
-    ).rows[0];
+    out(`webhooks.drain_events_per_s ${fmt((drained.done - atLoadEnd.done) / drainS, 0)}`);
+
+    // Repeats of processed events: every k-th accepted event again with its event id, and half as
+    // many under a new event id for the same job; each sent twice at the same moment.
+    const acceptedEvents = ledger.accepted().filter((e) => !e.eventId.endsWith("-again"));
+    const step = Math.max(1, Math.floor(acceptedEvents.length / Math.max(1, REPEAT_AFTER)));
+    const after: Delivery[] = [];
+    for (let i = 0; i < acceptedEvents.length && after.length < REPEAT_AFTER * 1.5; i += step) {
+      const e = acceptedEvents[i]!;
+      after.push({ eventId: e.eventId, jobId: e.jobId, body: e.body, kind: "retry_late" });
+      if (after.length % 3 === 0) after.push({ eventId: `${e.eventId}-after`, jobId: e.jobId, body: e.body, kind: "redelivery" });
+    }
+    const post = async (d: Delivery) => {
+      ledger.sent(d, d.kind);
+      const res = await fetch(`${appUrl}/webhooks/hosts/sandbox`, { method: "POST", headers: sign(d), body: d.body });
+      await res.arrayBuffer();
+      ledger.answered(d.eventId, res.status);
+    };
+    for (let i = 0; i < after.length; i += 10) {
+      await Promise.all(after.slice(i, i + 10).flatMap((d) => [post(d), post(d)]));
+    }
+    out(`webhooks.after_drain_sent ${after.length * 2} (${after.filter((d) => d.kind === "retry_late").length} processed events again with their event id, ${after.filter((d) => d.kind === "redelivery").length} under a new event id; each twice at once)`);
+    const afterWait = await waitProcessed(120);
+    out(`webhooks.after_drain_unprocessed ${afterWait.events - afterWait.done}`);
+
+    // The count, per delivered event id and job id, from the bench's record and the database.
+    const counts = await countDeliveries(c, "sandbox", business.id, ledger);
+    const errored = (await c.query<{ n: number }>("SELECT count(*)::int AS n FROM host_event WHERE last_error IS NOT NULL")).rows[0]!.n;
     await c.end();
-    // autocannon counts only answers it read before the deadline; requests still in flight then
-    // were stored too, so "accepted" is at most the events stored. Every processed event must
-    // have become exactly one job (distinct job ids), with at most one enrollment each. Events
-    // still unprocessed when the wait ends are not lost (they are stored and due) but unverified:
-    // reported as pending, and the summary says so.
-    const lost = Math.max(0, accepted - counts.events) + counts.processed_without_job;
-    const duplicated = Math.max(0, counts.jobs - counts.events) + counts.dup_enrollments;
-    out(`webhooks.events_stored ${counts.events}`);
-    out(`webhooks.jobs ${counts.jobs}`);
-    out(`webhooks.enrollments ${counts.enrollments}`);
-    out(`webhooks.events_with_errors ${counts.errored}`);
-    out(`webhooks.pending_after_wait ${counts.unprocessed}`);
-    out(`webhooks.lost ${lost}`);
-    out(`webhooks.duplicated ${duplicated}`);
+    out(`webhooks.event_ids_sent ${counts.eventIds} (accepted ${counts.eventIdsAccepted}; sent ${[...ledger.events.values()].reduce((k, e) => k + e.sends, 0)} times in all)`);
+    out(`webhooks.sent_by_kind ${Object.entries(ledger.sentByKind).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    out(`webhooks.repeats_in_flight_with_first_copy ${ledger.repeatsWhileInFlight}`);
+    out(`webhooks.job_ids_accepted ${counts.jobIdsAccepted} (with a job ${counts.jobIdsWithJob}, with an enrollment ${counts.jobIdsWithEnrollment})`);
+    out(`webhooks.extra_rows_per_delivered_id host_event=${counts.extraStoredEvents} job=${counts.extraJobs} enrollment=${counts.extraEnrollments}`);
+    out(`webhooks.lost_by_cause accepted_not_stored=${counts.acceptedEventsNotStored} no_job=${counts.jobIdsWithoutJob} no_enrollment=${counts.jobIdsWithoutEnrollment}`);
+    out(`webhooks.rows_for_ids_never_sent host_event=${counts.unknownStoredEvents} job=${counts.unknownJobs}`);
+    out(`webhooks.events_with_errors ${errored}`);
+    out(`webhooks.job_ids_pending_after_wait ${counts.jobIdsPending}`);
+    out(`webhooks.lost ${counts.lost}`);
+    out(`webhooks.duplicated ${counts.duplicated}`);
+    const lost = counts.lost;
+    const duplicated = counts.duplicated;
 
     // The machine's ceiling: the same load against a bare http server that only answers 200.
     const bare = createServer((req, res) => {
@@ -205,7 +273,7 @@ export async function webhookBench(server: BenchServer, log: (l: string) => void
     out(`webhooks.bare_node_rps ${fmt(ceilingRps, 0)}`);
     out(`webhooks.bare_node_p99_ms ${ceiling.latency.p99}`);
     out(`webhooks.ratio_app_to_bare ${fmt(accepted / DURATION_S / ceilingRps, 3)}`);
-    return { lines, acceptedPerSec: accepted / DURATION_S, p99Ms: result.latency.p99, lost, duplicated, pending: counts.unprocessed, drainS };
+    return { lines, acceptedPerSec: accepted / DURATION_S, p99Ms: result.latency.p99, lost, duplicated, pending: counts.jobIdsPending, drainS };
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
