@@ -40,7 +40,31 @@ const TOUCH_REASONS: Record<string, string> = {
   sms_opted_out: "number opted out",
   sms_undeliverable: "number can't receive texts",
   no_physical_address: "no physical address in settings",
+  removed_from_campaign: "removed from the campaign",
 };
+
+/** The send log's delivery statuses (prisma/schema.prisma SendLog.status), as the touch's badge. */
+const DELIVERY_LABELS: Record<string, string> = {
+  sending: "Sending",
+  sent: "Sent",
+  skipped: "Skipped",
+  failed: "Not delivered",
+  delivered: "Delivered",
+  delivery_delayed: "Delivery delayed",
+  opened: "Opened",
+  clicked: "Review link opened",
+  bounced: "Bounced",
+  complained: "Marked as spam",
+  undelivered: "Not delivered",
+};
+
+/** Every code the admin words, by kind: a test checks that each code the code base writes is here. */
+export const LABELLED_CODES = {
+  skip: Object.keys(SKIP_REASONS),
+  stop: Object.keys(STOP_REASONS),
+  touch: Object.keys(TOUCH_REASONS),
+  delivery: Object.keys(DELIVERY_LABELS),
+} as const;
 
 export function skipReasonLabel(reason: string | null | undefined): string {
   return (reason && SKIP_REASONS[reason]) || reason || "unknown reason";
@@ -76,6 +100,48 @@ export function outcomeLabel(job: OutcomeInput): { label: string; tone: BadgeTon
   return { label: "Pending", tone: "info" };
 }
 
+/**
+ * The one badge a touch shows: what happened last, in sentence case ("Scheduled", "Delivered",
+ * "Review link opened"). A click outranks the delivery status it came with.
+ */
+export function touchBadge(t: { status: string; delivery: string | null; clicked: boolean }): { label: string; tone: BadgeTone } {
+  if (t.status === "pending") return { label: "Scheduled", tone: "info" };
+  if (t.status === "cancelled") return { label: "Not sent", tone: undefined };
+  if (t.status === "skipped") return { label: "Skipped", tone: "attention" };
+  if (t.status === "failed") return { label: "Failed", tone: "critical" };
+  if (t.clicked) return { label: DELIVERY_LABELS.clicked!, tone: "success" };
+  const delivery = t.delivery ?? "sent";
+  return { label: DELIVERY_LABELS[delivery] ?? "Sent", tone: touchStatusTone(t.status, delivery) };
+}
+
+/** The job's name on the page: its title, else its service type, else when it was completed. */
+export function jobDisplayName(job: { title: string | null; serviceType: string | null; completedDay: string | null }): string {
+  return job.title?.trim() || job.serviceType?.trim() || (job.completedDay ? `Job on ${job.completedDay}` : "Job");
+}
+
+/** The jobs page's state filter (the browser's copy of JOB_STATUS_FILTERS: a test keeps them equal). */
+export const JOB_STATUS_LABELS: Record<string, string> = {
+  active: "Active",
+  completed: "Completed",
+  stopped: "Stopped",
+  skipped: "Skipped",
+};
+
+const RESUME_REFUSALS: Record<string, string> = {
+  not_this_stop: "It changed since you stopped it (stopped again, or already resumed).",
+  too_late: "The time to undo has passed. Use “Enroll again” to start its review requests over.",
+  superseded: "This customer has a newer review request.",
+  campaign_inactive: "Its campaign is paused or deleted.",
+  business_uninstalled: "Kudos is not installed.",
+  customer_changed: "The customer opted out, opened the review link or left feedback since.",
+  send_in_flight: "A message was being sent when you stopped it. Use “Enroll again” if you want to start over.",
+  nothing_to_resume: "No review request was left to send.",
+};
+
+export function resumeRefusalLabel(reason: string): string {
+  return `Can't undo: ${RESUME_REFUSALS[reason] ?? "it changed since you stopped it."}`;
+}
+
 export function touchStatusTone(status: string, delivery: string | null): BadgeTone {
   if (delivery && ["bounced", "complained", "undelivered", "failed"].includes(delivery)) return "critical";
   if (status === "sent") return "success";
@@ -87,7 +153,7 @@ export function touchStatusTone(status: string, delivery: string | null): BadgeT
 
 export function deliveryLabel(delivery: string | null): string | null {
   if (!delivery) return null;
-  return delivery.replace(/_/g, " ");
+  return DELIVERY_LABELS[delivery] ?? delivery.replace(/_/g, " ");
 }
 
 /** "24 hours", "3 days": whole days read as days. */

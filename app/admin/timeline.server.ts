@@ -1,10 +1,12 @@
 // The campaign editor's timeline: when each touch would go out for a job completed now, with the
 // same rules the engine applies (the domain's schedule, the service-type override of touch 1, and
 // quiet hours in the business's time zone). Times are formatted here, in the business's zone, so
-// the page shows the same text on the server and in the browser.
+// the page shows the same text on the server and in the browser. For a real customer, their own
+// time zone and state rules apply, as they would when their touches are sent.
 import type { Business, Channel } from "~/generated/prisma/client";
 import { scheduleTouches } from "~/domain/schedule";
 import { effectiveWindow, nextAllowedTime, resolveRecipientLocale } from "~/engine/quiet-hours.server";
+import type { RecipientContact } from "~/engine/recipient-region";
 import { minutesToHhmm } from "./labels";
 
 export interface TimelineTouch {
@@ -28,6 +30,10 @@ export interface TimelineEntry {
 
 export interface TimelinePreview {
   timezone: string;
+  /** The real customer the timeline is for; null: any customer in the business's time zone. */
+  customerName: string | null;
+  /** Where the zone comes from: the customer's own data, or the business's when theirs is unknown. */
+  timezoneFromCustomer: boolean;
   completedLabel: string;
   /** The allowed sending window, e.g. "08:00–21:00". */
   windowLabel: string;
@@ -36,6 +42,12 @@ export interface TimelinePreview {
 }
 
 type TimelineBusiness = Pick<Business, "timezone" | "quietHoursStart" | "quietHoursEnd" | "serviceTypeDelays">;
+
+/** A real customer: their name, and where they are (their zone, phone area code, state). */
+export interface TimelineRecipient {
+  name: string;
+  contact: RecipientContact;
+}
 
 export function serviceTypeOverride(business: Pick<Business, "serviceTypeDelays">, serviceType: string | null): number | null {
   if (!serviceType) return null;
@@ -61,9 +73,10 @@ export function timelinePreview(
   serviceType: string | null,
   touches: TimelineTouch[],
   now: Date,
+  recipient?: TimelineRecipient | null,
 ): TimelinePreview {
-  // No customer details: the business's own zone and the rules that apply to every recipient.
-  const locale = resolveRecipientLocale({}, business.timezone);
+  // Without a customer: the business's own zone and the rules that apply to every recipient.
+  const locale = resolveRecipientLocale(recipient?.contact ?? {}, business.timezone);
   const policy = { startMinute: business.quietHoursStart, endMinute: business.quietHoursEnd };
   const window = effectiveWindow(policy, locale.ruleRegions);
   const override = serviceTypeOverride(business, serviceType);
@@ -76,6 +89,8 @@ export function timelinePreview(
   const fmt = formatter(locale.timezone);
   return {
     timezone: locale.timezone,
+    customerName: recipient ? recipient.name : null,
+    timezoneFromCustomer: locale.timezoneSource !== "business",
     completedLabel: fmt.format(now),
     windowLabel: `${minutesToHhmm(window.startMinute)}–${minutesToHhmm(window.endMinute)}`,
     overrideHours: override,

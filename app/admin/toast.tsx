@@ -39,6 +39,18 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     }
   }, [location.key, location.search, show]);
 
+  // Polaris 13's Toast renders its close button with an icon and no accessible name (axe:
+  // button-name, critical); name it once it is in the document.
+  useEffect(() => {
+    if (!toast) return;
+    const frame = requestAnimationFrame(() => {
+      for (const b of document.querySelectorAll<HTMLButtonElement>(".Polaris-Frame-Toast__CloseButton:not([aria-label])")) {
+        b.setAttribute("aria-label", "Dismiss notification");
+      }
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [toast]);
+
   return (
     <ToastContext.Provider value={api}>
       {children}

@@ -139,7 +139,7 @@ export const ANALYTICS_SETTINGS =
   "SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1; SET LOCAL work_mem = '32MB'; SET LOCAL statement_timeout = '15s'";
 
 /** A client whose connection failed during the transaction is discarded, not returned to the pool. */
-async function runAnalyticsStatement<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function runAnalyticsStatement<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {

@@ -7,7 +7,9 @@ import { getCampaign, listCampaigns } from "~/domain/campaigns.server";
 import { DomainError, errorBody, NotFoundError } from "~/lib/errors.server";
 import { getServices } from "~/services.server";
 import { loadAnalytics, type Analytics } from "./analytics.server";
+import { deliveryReporting, type DeliveryReporting } from "./delivery.server";
 import { parseDateRange, type DateRange, type RangePreset } from "./range.server";
+import { loadWeeklyTrend, type WeeklyTrend } from "./trend.server";
 
 export interface AnalyticsPageData {
   businessName: string;
@@ -17,6 +19,10 @@ export interface AnalyticsPageData {
   /** For the campaign picker: the business's campaigns (deleted ones stay in the overall numbers). */
   campaigns: { id: string; name: string; status: string }[];
   analytics: Analytics;
+  /** Requests sent and clicked per week of the range. */
+  trend: WeeklyTrend;
+  /** Per channel, why deliveries are not counted (null: they are): "Delivered" is hidden then. */
+  delivery: DeliveryReporting;
 }
 
 /** A domain error as the loader's error response: its status, and the field it is about. */
@@ -27,7 +33,7 @@ function errorResponse(err: unknown): never {
 
 export async function loadAnalyticsPage(request: Request, campaignId: string | null): Promise<AnalyticsPageData> {
   const { business } = await requireAdmin(request);
-  const { database, domain } = getServices();
+  const { database, domain, env, processor } = getServices();
   try {
     const range: DateRange = parseDateRange(new URL(request.url).searchParams, {
       timezone: business.timezone,
@@ -39,18 +45,21 @@ export async function loadAnalyticsPage(request: Request, campaignId: string | n
     ]);
     // Presets are readable by every business but never enrolled in: not an analytics scope.
     if (campaign?.isPreset) throw new NotFoundError("Campaign not found");
-    const analytics = await loadAnalytics(database.pool, {
-      businessId: business.id,
-      campaignId: campaign?.id ?? null,
-      start: range.start,
-      end: range.end,
-    });
+    const scope = { businessId: business.id, campaignId: campaign?.id ?? null, start: range.start, end: range.end };
+    const [analytics, trend] = await Promise.all([
+      loadAnalytics(database.pool, scope),
+      loadWeeklyTrend(database.pool, scope, { timezone: business.timezone, now: domain.clock.now() }),
+    ]);
+    // The transports the processor uses for this business (the sandbox's: always the outbox).
+    const transports = processor.hostTransports?.[business.host] ?? processor;
     return {
       businessName: business.name,
       range: { key: range.key, from: range.from, to: range.to, label: range.label },
       campaign: campaign && { id: campaign.id, name: campaign.name, status: campaign.status, serviceType: campaign.serviceType },
       campaigns: campaigns.map((c) => ({ id: c.id, name: c.name, status: c.status })),
       analytics,
+      trend,
+      delivery: deliveryReporting({ email: transports.email.provider, sms: transports.sms.provider }, env),
     };
   } catch (err) {
     errorResponse(err);

@@ -62,7 +62,9 @@ export async function installBusiness(
     const standard = await tx.campaign.findUniqueOrThrow({ where: { presetKey: "standard" }, select: { id: true } });
     const campaign = await duplicateCampaign(deps, business.id, standard.id, { active: true, tx });
     return { business, firstInstall: true, campaignId: campaign.id };
-  });
+    // A first install seeds the presets and copies a campaign with its templates (a few dozen
+    // statements): Prisma's 5 s default is too tight for a loaded database server.
+  }, { timeout: 20_000 });
 }
 
 /** Uninstall stops every active enrollment and deletes the host tokens; data stays for a reinstall. */
@@ -127,6 +129,9 @@ export type SettingsInput = z.input<typeof settingsSchema>;
 export async function updateSettings(deps: Pick<DomainDeps, "db">, businessId: string, input: unknown): Promise<Business> {
   const parsed = settingsSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error.issues));
-  await getBusiness(deps, businessId);
-  return deps.db.business.update({ where: { id: businessId }, data: parsed.data });
+  const before = await getBusiness(deps, businessId);
+  // The Home's "review link works" confirmation was for the default link: a new one needs a new check.
+  const defaultUrl = (links: unknown) => (Array.isArray(links) ? ((links[0] as { url?: unknown } | undefined)?.url ?? null) : null);
+  const linkChanged = defaultUrl(before.reviewLinks) !== (parsed.data.reviewLinks[0]?.url ?? null);
+  return deps.db.business.update({ where: { id: businessId }, data: { ...parsed.data, ...(linkChanged ? { reviewLinkConfirmedAt: null } : {}) } });
 }

@@ -3,12 +3,15 @@
 import { z } from "zod";
 import { Prisma, type Campaign, type CampaignTouch, type Channel } from "~/generated/prisma/client";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, zodFieldErrors } from "~/lib/errors.server";
+import { distinctCopyName, templateNameForCampaign } from "./copy-names";
 import { PRESETS, SYSTEM_TEMPLATES } from "./presets";
 import { stopEnrollments } from "./stops.server";
+import { TEMPLATE_NAME_MAX } from "./templates.server";
 import type { DomainDeps, Tx } from "./types";
 
 export const MAX_TOUCHES = 4;
 export const MAX_DELAY_HOURS = 2160;
+export const CAMPAIGN_NAME_MAX = 100;
 
 export const touchInputSchema = z.object({
   channel: z.enum(["email", "sms"], { error: "must be email or sms" }),
@@ -21,7 +24,11 @@ export const touchInputSchema = z.object({
 });
 
 export const campaignInputSchema = z.object({
-  name: z.string({ error: "is required" }).trim().min(1, "is required").max(100, "must be at most 100 characters"),
+  name: z
+    .string({ error: "is required" })
+    .trim()
+    .min(1, "is required")
+    .max(CAMPAIGN_NAME_MAX, `must be at most ${CAMPAIGN_NAME_MAX} characters`),
   serviceType: z
     .string()
     .trim()
@@ -184,9 +191,17 @@ export async function createCampaign(
   }
 }
 
+/** Serialises the naming of copies within one business, so two copies never pick the same name. */
+async function lockNames(tx: Tx, businessId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`copy-names:${businessId}`}, 0))`;
+}
+
 /**
  * Copies a preset or one of the business's campaigns, with its own copies of the templates, as a
- * paused campaign the business can edit.
+ * paused campaign the business can edit. Names never repeat one of the business's: a preset's
+ * first copy keeps the preset's name ("Standard"), later copies and copies of the business's own
+ * campaigns are "Standard (copy)", "Standard (copy 2)"; each template copy is named after the new
+ * campaign ("Email: first ask – Standard (copy)").
  */
 export async function duplicateCampaign(
   deps: DomainDeps,
@@ -196,13 +211,30 @@ export async function duplicateCampaign(
 ): Promise<CampaignWithTouches> {
   const run = async (tx: Tx) => {
     const source = await getCampaign(tx, businessId, sourceId);
+    await lockNames(tx, businessId);
+    const [campaignNames, templateNames] = await Promise.all([
+      tx.campaign.findMany({ where: { businessId, deletedAt: null }, select: { name: true } }),
+      tx.messageTemplate.findMany({ where: { businessId, deletedAt: null }, select: { name: true } }),
+    ]);
+    const name =
+      opts.name ??
+      distinctCopyName(
+        source.name,
+        campaignNames.map((c) => c.name),
+        { max: CAMPAIGN_NAME_MAX, keepName: source.isPreset },
+      );
+    const takenTemplateNames = templateNames.map((t) => t.name);
     const templates = await tx.messageTemplate.findMany({
       where: { id: { in: source.touches.map((t) => t.templateId) } },
+      orderBy: { name: "asc" },
     });
     const copies = new Map<string, string>();
     for (const t of templates) {
+      const wanted = templateNameForCampaign(t.name, name, source.isPreset ? null : source.name, TEMPLATE_NAME_MAX);
+      const templateName = distinctCopyName(wanted, takenTemplateNames, { max: TEMPLATE_NAME_MAX, keepName: true });
+      takenTemplateNames.push(templateName);
       const copy = await tx.messageTemplate.create({
-        data: { businessId, channel: t.channel, name: t.name, subject: t.subject, body: t.body },
+        data: { businessId, channel: t.channel, name: templateName, subject: t.subject, body: t.body },
         select: { id: true },
       });
       copies.set(t.id, copy.id);
@@ -210,7 +242,7 @@ export async function duplicateCampaign(
     return tx.campaign.create({
       data: {
         businessId,
-        name: opts.name ?? (source.isPreset ? source.name : `${source.name} (copy)`),
+        name,
         description: source.description,
         serviceType: source.serviceType,
         status: opts.active ? "active" : "paused",
@@ -266,7 +298,10 @@ export async function updateCampaign(
   }
 }
 
-/** Pausing stops the campaign's active enrollments in the same transaction. */
+/**
+ * Pausing stops the campaign's active enrollments in the same transaction (a replaced campaign's
+ * too: its customers stop finishing their sequence).
+ */
 export async function pauseCampaign(
   { db, clock }: DomainDeps,
   businessId: string,
@@ -274,7 +309,7 @@ export async function pauseCampaign(
 ): Promise<{ campaign: Campaign; stoppedEnrollments: number }> {
   await getOwnCampaign(db, businessId, campaignId);
   return db.$transaction(async (tx) => {
-    const campaign = await tx.campaign.update({ where: { id: campaignId }, data: { status: "paused" } });
+    const campaign = await tx.campaign.update({ where: { id: campaignId }, data: { status: "paused", retiredAt: null } });
     const stopped = await stopEnrollments(tx, businessId, { campaignId }, "campaign_paused", clock.now());
     return { campaign, stoppedEnrollments: stopped.length };
   });
@@ -288,11 +323,108 @@ export async function resumeCampaign(
 ): Promise<Campaign> {
   const existing = await getOwnCampaign(db, businessId, campaignId);
   try {
-    return await db.campaign.update({ where: { id: campaignId }, data: { status: "active" } });
+    return await db.campaign.update({ where: { id: campaignId }, data: { status: "active", retiredAt: null } });
   } catch (err) {
     if (isActiveConflict(err)) throw activeConflict(existing.serviceType);
     throw err;
   }
+}
+
+/** The active campaign another one would collide with: one active campaign per service type scope. */
+export interface OverlappingCampaign {
+  id: string;
+  name: string;
+  serviceType: string | null;
+  /** Customers in the middle of its sequence. */
+  activeEnrollments: number;
+}
+
+/**
+ * How activating over an overlapping campaign treats it. "finish": it takes no new jobs, and its
+ * customers get the rest of its sequence (retired). "stop": it is paused and its customers stop.
+ */
+export type ReplaceMode = "finish" | "stop";
+
+const OVERLAP_SELECT = { id: true, name: true, serviceType: true } as const;
+
+function overlapWhere(businessId: string, campaign: { id: string; serviceType: string | null }) {
+  // The scope of the campaign_one_active_per_service_type index: (business, service type or all).
+  return { businessId, status: "active", deletedAt: null, serviceType: campaign.serviceType, id: { not: campaign.id } } as const;
+}
+
+async function withEnrollmentCount(db: Tx, businessId: string, c: { id: string; name: string; serviceType: string | null }): Promise<OverlappingCampaign> {
+  const activeEnrollments = await db.enrollment.count({ where: { businessId, campaignId: c.id, status: "active" } });
+  return { ...c, activeEnrollments };
+}
+
+/** The business's active campaign with the same service type scope as this one, if any. */
+export async function findOverlappingCampaign(db: Tx, businessId: string, campaignId: string): Promise<OverlappingCampaign | null> {
+  const campaign = await getOwnCampaign(db, businessId, campaignId);
+  const other = await db.campaign.findFirst({ where: overlapWhere(businessId, campaign), select: OVERLAP_SELECT });
+  return other ? withEnrollmentCount(db, businessId, other) : null;
+}
+
+export interface ActivateResult {
+  campaign: Campaign;
+  /** The campaign it replaced, and what became of that one's customers. */
+  replaced: (OverlappingCampaign & { mode: ReplaceMode; stoppedEnrollments: number }) | null;
+}
+
+/**
+ * Makes the campaign the one that takes new jobs of its service type scope. When another active
+ * campaign covers the same scope, `replace` says what becomes of it; without it the answer is a
+ * 409 naming that campaign. Everything happens in one transaction: the merchant never sees two
+ * active campaigns for a scope, nor none between the two steps.
+ */
+export async function activateCampaign(
+  { db, clock }: DomainDeps,
+  businessId: string,
+  campaignId: string,
+  opts: { replace?: ReplaceMode } = {},
+): Promise<ActivateResult> {
+  const existing = await getOwnCampaign(db, businessId, campaignId);
+  try {
+    return await db.$transaction(async (tx) => {
+      const now = clock.now();
+      // Locked: a concurrent pause or activation of the other campaign waits for this decision.
+      const others = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id::text FROM campaign
+         WHERE business_id = ${businessId}::uuid AND status = 'active' AND deleted_at IS NULL
+           AND COALESCE(service_type, '') = COALESCE(${existing.serviceType}::text, '')
+           AND id <> ${campaignId}::uuid
+           FOR UPDATE`;
+      let replaced: ActivateResult["replaced"] = null;
+      const otherId = others[0]?.id;
+      if (otherId) {
+        const other = await withEnrollmentCount(
+          tx,
+          businessId,
+          await tx.campaign.findUniqueOrThrow({ where: { id: otherId }, select: OVERLAP_SELECT }),
+        );
+        if (!opts.replace) throw overlapConflict(other);
+        if (opts.replace === "finish") {
+          await tx.campaign.update({ where: { id: other.id }, data: { status: "paused", retiredAt: now } });
+          replaced = { ...other, mode: "finish", stoppedEnrollments: 0 };
+        } else {
+          await tx.campaign.update({ where: { id: other.id }, data: { status: "paused", retiredAt: null } });
+          const stopped = await stopEnrollments(tx, businessId, { campaignId: other.id }, "campaign_paused", now);
+          replaced = { ...other, mode: "stop", stoppedEnrollments: stopped.length };
+        }
+      }
+      const campaign = await tx.campaign.update({ where: { id: campaignId }, data: { status: "active", retiredAt: null } });
+      return { campaign, replaced };
+    });
+  } catch (err) {
+    if (isActiveConflict(err)) throw activeConflict(existing.serviceType);
+    throw err;
+  }
+}
+
+function overlapConflict(other: OverlappingCampaign): ConflictError {
+  const scope = other.serviceType ? `"${other.serviceType}" jobs` : "all services";
+  return new ConflictError(`"${other.name}" is already active for ${scope}: replace it or pause it first`, {
+    serviceType: "another active campaign already covers this service type",
+  });
 }
 
 /** Soft delete: history stays for analytics; active enrollments stop with campaign_deleted. */

@@ -179,7 +179,7 @@ export async function enrollJob(
     if (err instanceof NotFoundError || err instanceof ValidationError) throw err;
     // Two deliveries of the same job at once: the unique key on job_id decides; the loser reports it.
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-      const existing = await deps.db.enrollment.findUnique({ where: { jobId }, select: { id: true } });
+      const existing = await deps.db.enrollment.findFirst({ where: { jobId, status: { not: "stopped" } }, select: { id: true } });
       if (existing) return { outcome: "already_enrolled", enrollmentId: existing.id };
     }
     logger.error({ err, businessId, jobId }, "enrollment failed");
@@ -213,6 +213,19 @@ async function samePersonCustomerIds(
   return rows.map((r) => r.id);
 }
 
+/**
+ * Serialises enrollments of one person (any of their contact points), so two jobs completed at
+ * once cannot both pass the cooldown check or both become the active enrollment, and an undone
+ * stop cannot race a new enrollment.
+ */
+async function lockPerson(tx: Tx, businessId: string, customer: { id: string; email: string | null; phone: string | null }) {
+  const lockKeys = [`c:${customer.id}`, customer.email && `e:${customer.email}`, customer.phone && `p:${customer.phone}`]
+    .filter((k): k is string => Boolean(k))
+    .map((k) => `${businessId}:${k}`)
+    .sort();
+  for (const key of lockKeys) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+}
+
 async function attemptEnroll(
   { db, clock, optOuts }: DomainDeps,
   businessId: string,
@@ -233,15 +246,15 @@ async function attemptEnroll(
       return { outcome: "skipped", reason: "stale_completion" };
     }
 
-    // Serialise enrollments of one person (any of their contact points), so two jobs completed
-    // at once cannot both pass the cooldown check or both become the active enrollment.
-    const lockKeys = [`c:${job.customerId}`, job.customer.email && `e:${job.customer.email}`, job.customer.phone && `p:${job.customer.phone}`]
-      .filter((k): k is string => Boolean(k))
-      .map((k) => `${businessId}:${k}`)
-      .sort();
-    for (const key of lockKeys) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
-    // Checked under the lock: a concurrent delivery of this job may have just committed.
-    const already = await tx.enrollment.findUnique({ where: { jobId }, select: { id: true } });
+    await lockPerson(tx, businessId, job.customer);
+    // Checked under the lock: a concurrent delivery of this job may have just committed. A
+    // stopped enrollment ends the job's automatic requests for good; only the merchant may start
+    // a new one (the key on job_id ignores stopped rows).
+    const already = await tx.enrollment.findFirst({
+      where: { jobId, ...(opts.manual ? { status: { not: "stopped" as const } } : {}) },
+      orderBy: { enrolledAt: "desc" },
+      select: { id: true },
+    });
     if (already) return { outcome: "already_enrolled", enrollmentId: already.id };
 
     const campaign =
@@ -324,15 +337,119 @@ export function manualEnroll(deps: DomainDeps, businessId: string, jobId: string
 }
 
 /** The merchant stops one enrollment by hand. Returns false when it was not active. */
-export async function stopEnrollmentManually(
+export async function stopEnrollmentManually(deps: DomainDeps, businessId: string, enrollmentId: string): Promise<boolean> {
+  return (await stopEnrollmentByHand(deps, businessId, enrollmentId)) !== null;
+}
+
+/**
+ * The same, answering with the stop's time (null when it was not active): the admin hands it back
+ * to undo exactly this stop (resumeStoppedEnrollment).
+ */
+export async function stopEnrollmentByHand(
   { db, clock }: DomainDeps,
   businessId: string,
   enrollmentId: string,
-): Promise<boolean> {
+): Promise<{ stoppedAt: Date } | null> {
   const exists = await db.enrollment.findFirst({ where: { id: enrollmentId, businessId }, select: { id: true } });
   if (!exists) throw new NotFoundError("Enrollment not found");
-  const stopped = await db.$transaction((tx) =>
-    stopEnrollments(tx, businessId, { enrollmentIds: [enrollmentId] }, "manual", clock.now()),
-  );
-  return stopped.length > 0;
+  const now = clock.now();
+  const stopped = await db.$transaction((tx) => stopEnrollments(tx, businessId, { enrollmentIds: [enrollmentId] }, "manual", now));
+  return stopped.length > 0 ? { stoppedAt: now } : null;
+}
+
+/** Why an undo was refused (the admin words them in app/admin/labels.ts). */
+export type ResumeRefusal =
+  /** Not stopped by hand, or stopped again since: not the stop being undone. */
+  | "not_this_stop"
+  | "too_late"
+  /** The job or the person has a newer enrollment. */
+  | "superseded"
+  | "campaign_inactive"
+  | "business_uninstalled"
+  /** The customer opted out, bounced, clicked, left feedback or was erased since. */
+  | "customer_changed"
+  /** A send was in flight when the stop came: resuming could send it twice. */
+  | "send_in_flight"
+  | "nothing_to_resume";
+
+export type ResumeResult = { outcome: "resumed"; pending: number; nextDueAt: Date } | { outcome: "refused"; reason: ResumeRefusal };
+
+/**
+ * Undoes a manual stop made moments ago: the enrollment becomes active again with the very touches
+ * the stop cancelled, at their scheduled times (one already due goes out on the next drain, once:
+ * the send log's key holds). Only that stop (`stoppedAt` must be the one stopEnrollmentByHand
+ * answered), only within `withinMs` of it, and only if nothing happened since that a resumed
+ * sequence would ignore; otherwise refused, changing nothing. Another business's id: not found.
+ */
+export async function resumeStoppedEnrollment(
+  { db, clock }: DomainDeps,
+  businessId: string,
+  enrollmentId: string,
+  opts: { stoppedAt: Date; withinMs: number },
+): Promise<ResumeResult> {
+  const refused = (reason: ResumeRefusal): ResumeResult => ({ outcome: "refused", reason });
+  try {
+    return await db.$transaction(async (tx) => {
+      const now = clock.now();
+      const found = await tx.enrollment.findFirst({ where: { id: enrollmentId, businessId } });
+      if (!found) throw new NotFoundError("Enrollment not found");
+      // One query at a time: a transaction is one connection.
+      const customer = await tx.customer.findUniqueOrThrow({ where: { id: found.customerId } });
+      const campaign = await tx.campaign.findUniqueOrThrow({ where: { id: found.campaignId }, select: { status: true, deletedAt: true, retiredAt: true } });
+      const business = await tx.business.findUniqueOrThrow({ where: { id: businessId }, select: { status: true } });
+      await lockPerson(tx, businessId, customer);
+      // Re-read under the locks (and hold the row): a concurrent stop, undo or enrollment has settled.
+      const rows = await tx.$queryRaw<{ status: string; stop_reason: string | null; stopped_at: Date | null }[]>`
+        SELECT status::text, stop_reason::text, stopped_at FROM enrollment WHERE id = ${enrollmentId}::uuid FOR UPDATE`;
+      const e = rows[0]!;
+      if (e.status !== "stopped" || e.stop_reason !== "manual" || e.stopped_at?.getTime() !== opts.stoppedAt.getTime()) {
+        return refused("not_this_stop");
+      }
+      const stoppedAt = e.stopped_at;
+      if (now.getTime() - stoppedAt.getTime() > opts.withinMs) return refused("too_late");
+      if (business.status !== "installed") return refused("business_uninstalled");
+      // A replaced (retired) campaign still sends to its customers: those can be resumed too.
+      if (campaign.deletedAt || (campaign.status !== "active" && !campaign.retiredAt)) return refused("campaign_inactive");
+      const samePerson = await samePersonCustomerIds(tx, businessId, customer);
+      const newer = await tx.enrollment.findFirst({
+        where: {
+          businessId,
+          id: { not: enrollmentId },
+          OR: [{ jobId: found.jobId }, { customerId: { in: samePerson } }],
+          AND: [{ OR: [{ status: "active" }, { enrolledAt: { gte: stoppedAt } }] }],
+        },
+        select: { id: true },
+      });
+      if (newer) return refused("superseded");
+      const contact = [customer.email, customer.phone].filter((a): a is string => a !== null);
+      // Opt-outs, bounces and complaints since the stop (they stopped nothing: it was stopped), a
+      // click or feedback: each ends a sequence, so none is resumed over them.
+      const suppressedSince = await tx.suppression.count({ where: { businessId, address: { in: contact }, createdAt: { gte: stoppedAt } } });
+      const clicked = await tx.sendLog.count({ where: { enrollmentId, clickedAt: { not: null } } });
+      const feedback = await tx.feedback.count({ where: { enrollmentId } });
+      if (customer.redactedAt || suppressedSince > 0 || clicked > 0 || feedback > 0) return refused("customer_changed");
+      if ((await tx.sendLog.count({ where: { enrollmentId, status: "sending" } })) > 0) return refused("send_in_flight");
+
+      // The touches this stop cancelled: pending ones get reason "manual" (stop-enrollments.sql.ts).
+      const restored = await tx.$queryRaw<{ position: number; scheduled_at: Date }[]>`
+        UPDATE enrollment_touch SET status = 'pending', reason = NULL
+         WHERE enrollment_id = ${enrollmentId}::uuid AND status = 'cancelled' AND reason = 'manual'
+        RETURNING position, scheduled_at`;
+      if (restored.length === 0) return refused("nothing_to_resume");
+      // The current touch's own time; a deferral it had (quiet hours, pacing) is decided again by
+      // the next drain, which checks both before sending.
+      const current = restored.find((t) => t.position === found.currentTouch) ?? restored.reduce((a, b) => (a.position < b.position ? a : b));
+      const nextDueAt = current.scheduled_at;
+      await tx.enrollment.update({
+        where: { id: enrollmentId },
+        data: { status: "active", stopReason: null, stoppedAt: null, nextDueAt, currentTouch: current.position, leaseToken: null, leaseExpiresAt: null },
+      });
+      await markAnalyticsDirty(tx, businessId, found.enrolledAt);
+      return { outcome: "resumed" as const, pending: restored.length, nextDueAt };
+    });
+  } catch (err) {
+    // Another enrollment of the person or job became active at the same moment (the partial keys).
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") return refused("superseded");
+    throw err;
+  }
 }

@@ -1,8 +1,13 @@
-// Read model for the admin's jobs page: the business's completed jobs, newest first, each with
-// what happened to its review request (the job's outcome, its enrollment and every touch with its
-// delivery status from the send log). Three queries per page, all scoped by the business.
+// Read model for the admin's jobs page: the business's completed jobs, newest first, searched and
+// filtered (jobs-search.sql.ts), each with what happened to its review request (the job's outcome,
+// its latest enrollment and every touch with its delivery status from the send log), and when each
+// pending touch will really go out. A handful of queries per page, all scoped by the business.
+import { nextAllowedTime, resolveRecipientLocale } from "~/engine/quiet-hours.server";
 import type { Channel, EnrollmentStatus, JobOutcome, StopReason, TouchStatus } from "~/generated/prisma/client";
+import { countJobs, pageOfJobIds, type JobFilters } from "./jobs-search.sql";
 import type { Tx } from "./types";
+
+export { JOB_STATUS_FILTERS, type JobFilters, type JobStatusFilter } from "./jobs-search.sql";
 
 export const JOBS_PAGE_SIZE = 25;
 
@@ -13,6 +18,13 @@ export interface JobTouchView {
   /** Skip, failure or cancellation reason. */
   reason: string | null;
   scheduledAt: Date;
+  /**
+   * Pending touches: when it will really go out, the due time moved forward by quiet hours in every
+   * zone the recipient may be in (the processor's own rule); `now` when it is due already.
+   */
+  sendAt: Date | null;
+  /** The send time is later than the schedule because the schedule falls in quiet hours. */
+  afterQuietHours: boolean;
   sentAt: Date | null;
   /** The send log's delivery status (sent, delivered, bounced, ...), once a send was attempted. */
   delivery: string | null;
@@ -50,29 +62,82 @@ export interface JobView {
 
 export interface JobsPage {
   jobs: JobView[];
+  /** The page shown: the one asked for, or the last one when that is past the end. */
   page: number;
   pageSize: number;
+  /** Jobs matching the filters, on every page. */
+  total: number;
+  pageCount: number;
   hasPrevious: boolean;
   hasNext: boolean;
+}
+
+export interface SendingPolicy {
+  timezone: string;
+  quietHoursStart: number;
+  quietHoursEnd: number;
+}
+
+/**
+ * When a pending touch due at `dueAt` (its scheduled time, or the enrollment's deferred due time
+ * for the current touch) will go out: decided as the processor decides at send time
+ * (processor.server.ts), in the recipient's zones with the business's quiet hours. Pacing is not
+ * foreseen: it only ever delays by minutes.
+ */
+export function realSendTime(
+  touch: { dueAt: Date; scheduledAt: Date },
+  customer: { timezone: string | null; phone: string | null; region: string | null; country: string | null },
+  business: SendingPolicy,
+  now: Date,
+): { sendAt: Date; afterQuietHours: boolean } {
+  const locale = resolveRecipientLocale(customer, business.timezone);
+  const policy = { startMinute: business.quietHoursStart, endMinute: business.quietHoursEnd };
+  const later = (a: Date, b: Date) => (a.getTime() >= b.getTime() ? a : b);
+  const from = later(touch.dueAt, now);
+  const sendAt = nextAllowedTime(from, locale, policy);
+  // "After quiet hours" when the planned time itself falls in them and that is what moved it.
+  const planned = later(touch.scheduledAt, now);
+  const afterQuietHours = nextAllowedTime(planned, locale, policy).getTime() > planned.getTime() && sendAt.getTime() > planned.getTime();
+  return { sendAt, afterQuietHours };
+}
+
+/** The business's campaigns, for the jobs page's campaign filter. */
+export async function campaignChoices(db: Tx, businessId: string): Promise<{ id: string; name: string }[]> {
+  return db.campaign.findMany({
+    where: { businessId, deletedAt: null },
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+    select: { id: true, name: true },
+  });
 }
 
 export async function listRecentJobs(
   db: Tx,
   businessId: string,
-  opts: { page?: number; pageSize?: number } = {},
+  opts: JobFilters & { page?: number; pageSize?: number; now: Date },
 ): Promise<JobsPage> {
   const pageSize = Math.min(Math.max(Math.trunc(opts.pageSize ?? JOBS_PAGE_SIZE), 1), 100);
-  const page = Math.max(Math.trunc(opts.page ?? 1), 1);
-  // One extra row tells whether a next page exists without counting the whole table.
-  const rows = await db.job.findMany({
-    where: { businessId, completedAt: { not: null } },
-    orderBy: [{ completedAt: "desc" }, { id: "desc" }],
-    skip: (page - 1) * pageSize,
-    take: pageSize + 1,
+  const filters: JobFilters = { search: opts.search ?? null, status: opts.status ?? null, campaignId: opts.campaignId ?? null };
+  const [total, business] = await Promise.all([
+    countJobs(db, businessId, filters),
+    db.business.findFirstOrThrow({
+      where: { id: businessId },
+      select: { timezone: true, quietHoursStart: true, quietHoursEnd: true },
+    }),
+  ]);
+  const pageCount = Math.max(Math.ceil(total / pageSize), 1);
+  const page = Math.min(Math.max(Math.trunc(opts.page ?? 1), 1), pageCount);
+  const ids = await pageOfJobIds(db, businessId, filters, { offset: (page - 1) * pageSize, limit: pageSize });
+  const found = await db.job.findMany({
+    where: { businessId, id: { in: ids } },
     include: {
-      customer: { select: { firstName: true, lastName: true, email: true, phone: true, redactedAt: true } },
+      customer: {
+        select: { firstName: true, lastName: true, email: true, phone: true, redactedAt: true, timezone: true, region: true, country: true },
+      },
+      // The latest one: a job enrolled again by hand keeps its stopped enrollment as history.
       enrollments: {
         where: { businessId },
+        orderBy: { enrolledAt: "desc" },
+        take: 1,
         include: {
           campaign: { select: { id: true, name: true, deletedAt: true } },
           touches: { orderBy: { position: "asc" } },
@@ -80,7 +145,8 @@ export async function listRecentJobs(
       },
     },
   });
-  const jobs = rows.slice(0, pageSize);
+  const byId = new Map(found.map((j) => [j.id, j]));
+  const jobs = ids.map((id) => byId.get(id)).filter((j) => j !== undefined);
   const enrollmentIds = jobs.flatMap((j) => j.enrollments.map((e) => e.id));
   const logs = enrollmentIds.length
     ? await db.sendLog.findMany({
@@ -101,8 +167,10 @@ export async function listRecentJobs(
   return {
     page,
     pageSize,
+    total,
+    pageCount,
     hasPrevious: page > 1,
-    hasNext: rows.length > pageSize,
+    hasNext: page < pageCount,
     jobs: jobs.map((job) => {
       const e = job.enrollments[0];
       const name = [job.customer.firstName, job.customer.lastName].filter(Boolean).join(" ");
@@ -134,12 +202,20 @@ export async function listRecentJobs(
               campaign: { id: e.campaign.id, name: e.campaign.name, deleted: e.campaign.deletedAt !== null },
               touches: e.touches.map((t) => {
                 const log = logOf.get(`${e.id}:${t.position}`);
+                // The current touch waits on the enrollment's due time, which deferrals move.
+                const dueAt = t.position === e.currentTouch && e.nextDueAt ? e.nextDueAt : t.scheduledAt;
+                const real =
+                  t.status === "pending" && e.status === "active"
+                    ? realSendTime({ dueAt, scheduledAt: t.scheduledAt }, job.customer, business, opts.now)
+                    : null;
                 return {
                   position: t.position,
                   channel: t.channel,
                   status: t.status,
                   reason: t.reason,
                   scheduledAt: t.scheduledAt,
+                  sendAt: real?.sendAt ?? null,
+                  afterQuietHours: real?.afterQuietHours ?? false,
                   sentAt: t.sentAt,
                   delivery: log?.status ?? null,
                   deliveryError: log?.error ?? null,

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Channel, MessageTemplate } from "~/generated/prisma/client";
 import { templateFieldErrors, validateTemplate } from "~/engine/render";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, zodFieldErrors } from "~/lib/errors.server";
+import { distinctCopyName } from "./copy-names";
 import type { DomainDeps, Tx } from "./types";
 
 export const TEMPLATE_NAME_MAX = 100;
@@ -139,7 +140,10 @@ export async function updateTemplate(
   });
 }
 
-/** A copy owned by the business, of a system template or one of its own. */
+/**
+ * A copy owned by the business, of a system template or one of its own, named so that no other
+ * template of the business has its name: "SMS: first ask (copy)", then "(copy 2)".
+ */
 export async function duplicateTemplate(
   { db }: DomainDeps,
   businessId: string,
@@ -147,9 +151,20 @@ export async function duplicateTemplate(
   opts: { name?: string } = {},
 ): Promise<MessageTemplate> {
   const source = await getTemplate(db, businessId, templateId);
-  const copyName = (opts.name?.trim() || `${source.name} (copy)`).slice(0, TEMPLATE_NAME_MAX);
-  return db.messageTemplate.create({
-    data: { businessId, channel: source.channel, name: copyName, subject: source.subject, body: source.body },
+  return db.$transaction(async (tx) => {
+    // The same lock as campaign copies (campaigns.server), which name template copies too.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`copy-names:${businessId}`}, 0))`;
+    const taken = await tx.messageTemplate.findMany({ where: { businessId, deletedAt: null }, select: { name: true } });
+    const copyName = opts.name?.trim()
+      ? opts.name.trim().slice(0, TEMPLATE_NAME_MAX)
+      : distinctCopyName(
+          source.name,
+          taken.map((t) => t.name),
+          { max: TEMPLATE_NAME_MAX },
+        );
+    return tx.messageTemplate.create({
+      data: { businessId, channel: source.channel, name: copyName, subject: source.subject, body: source.body },
+    });
   });
 }
 

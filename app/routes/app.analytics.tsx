@@ -1,6 +1,6 @@
 // /app/analytics: review-request analytics over every campaign of the business. Also the parent
 // route of /app/analytics/$campaignId (flat-route nesting), whose page replaces this one.
-import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useOutlet } from "@remix-run/react";
 import vizStyles from "@shopify/polaris-viz/build/esm/styles.css";
 import { AdminErrorPage } from "~/admin/components/RouteError";
@@ -10,6 +10,8 @@ import { requireAdmin } from "~/auth/require-admin.server";
 
 // The chart styles; the campaign page renders inside this route, so it gets them too.
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: vizStyles }];
+
+export const meta: MetaFunction = () => [{ title: "Analytics · Kudos" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   // On a campaign's page this route only frames the child, whose loader does the work.

@@ -1,13 +1,18 @@
 // Campaign editor: name, service type and the touch sequence, with a live timeline of when each
-// touch would go out for a job completed now. Presets open read-only with "Duplicate".
+// touch would go out for a job completed now (for any customer, or one of the business's recent
+// customers, in their time zone). Presets open read-only with "Duplicate". Changes are saved from
+// the save bar, which guards against leaving with unsaved changes. A paused campaign can be
+// activated here; when another active campaign covers the same service types, the merchant
+// chooses between replacing it (its customers finish its sequence) and pausing it (they stop).
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { useFetcher, useLoaderData, type ShouldRevalidateFunction } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Card, FormLayout, Layout, Modal, Page, Text, TextField } from "@shopify/polaris";
+import { useFetcher, useLoaderData, useRevalidator, type ShouldRevalidateFunction } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Card, ChoiceList, FormLayout, Layout, Modal, Page, Text, TextField } from "@shopify/polaris";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { z } from "zod";
 import { readCampaignForm, readPreviewForm } from "~/admin/campaign-form.server";
 import { campaignRow } from "~/admin/campaigns-view.server";
 import { AdminErrorPage } from "~/admin/components/RouteError";
+import { SaveBar } from "~/admin/components/SaveBar";
 import { TimelinePreview } from "~/admin/components/TimelinePreview";
 import {
   initialTouchKey,
@@ -27,10 +32,24 @@ import {
   type ActionResult,
 } from "~/admin/http.server";
 import { delayParts } from "~/admin/labels";
+import { customerName } from "~/admin/preview";
+import { findPreviewCustomer, recentCustomers } from "~/admin/preview.server";
 import { timelinePreview, type TimelinePreview as Timeline } from "~/admin/timeline.server";
 import { useResultToast } from "~/admin/toast";
+import { campaignChanged } from "~/admin/unsaved";
 import { requireAdmin } from "~/auth/require-admin.server";
-import { deleteCampaign, duplicateCampaign, getCampaign, updateCampaign } from "~/domain/campaigns.server";
+import {
+  activateCampaign,
+  deleteCampaign,
+  duplicateCampaign,
+  findOverlappingCampaign,
+  getCampaign,
+  pauseCampaign,
+  updateCampaign,
+  type ActivateResult,
+} from "~/domain/campaigns.server";
+import type { Tx } from "~/domain/types";
+import type { Business } from "~/generated/prisma/client";
 import { listTemplates } from "~/domain/templates.server";
 import { getServices } from "~/services.server";
 
@@ -38,18 +57,52 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { business } = await requireAdmin(request);
   const { db, clock } = getServices().domain;
   const campaign = await getCampaign(db, business.id, params.id ?? "").catch(throwDomainError);
-  const [templates, activeEnrollments] = await Promise.all([
+  const own = !campaign.isPreset;
+  const [templates, activeEnrollments, overlap, customers] = await Promise.all([
     listTemplates(db, business.id),
-    campaign.isPreset
-      ? Promise.resolve(0)
-      : db.enrollment.count({ where: { businessId: business.id, campaignId: campaign.id, status: "active" } }),
+    own ? db.enrollment.count({ where: { businessId: business.id, campaignId: campaign.id, status: "active" } }) : Promise.resolve(0),
+    // Who activating this campaign would replace (one active campaign per service type scope).
+    own && campaign.status !== "active" ? findOverlappingCampaign(db, business.id, campaign.id) : Promise.resolve(null),
+    own ? recentCustomers(db, business) : Promise.resolve([]),
   ]);
   return {
-    campaign: { ...campaignRow(campaign), isPreset: campaign.isPreset },
+    campaign: { ...campaignRow(campaign), isPreset: campaign.isPreset, retired: campaign.retiredAt !== null },
     templates: templates.map((t) => ({ id: t.id, name: t.name, channel: t.channel, isSystem: t.isSystem })),
     activeEnrollments,
+    overlap,
+    customers,
     timeline: timelinePreview(business, campaign.serviceType, campaign.touches, clock.now()),
   };
+}
+
+/** The timeline for any customer, or for one of the business's customers (404 for anyone else). */
+async function timelineFor(
+  db: Tx,
+  business: Business,
+  serviceType: string | null,
+  touches: { channel: "email" | "sms"; delayHours: number }[],
+  now: Date,
+  customerId: string | undefined,
+): Promise<Timeline> {
+  if (!customerId) return timelinePreview(business, serviceType, touches, now);
+  const { customer, contact } = await findPreviewCustomer(db, business.id, customerId);
+  // A campaign for all services takes their job's service type (and its timing from Settings).
+  return timelinePreview(business, serviceType ?? customer.serviceType, touches, now, {
+    name: customerName(customer) || "this customer",
+    contact,
+  });
+}
+
+function activatedMessage(name: string, replaced: ActivateResult["replaced"]): string {
+  if (!replaced) return `${name} is active`;
+  const n = replaced.mode === "finish" ? replaced.activeEnrollments : replaced.stoppedEnrollments;
+  const customers = `${n} ${n === 1 ? "customer" : "customers"}`;
+  if (replaced.mode === "finish") {
+    return n > 0
+      ? `${name} is active. ${replaced.name} takes no new jobs; its ${customers} ${n === 1 ? "finishes" : "finish"} their sequence`
+      : `${name} is active. ${replaced.name} takes no new jobs`;
+  }
+  return n > 0 ? `${name} is active. ${replaced.name} is paused and its ${customers} stopped` : `${name} is active. ${replaced.name} is paused`;
 }
 
 // A timeline preview changes nothing: no reason to reload the page's data after it.
@@ -57,7 +110,19 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "preview" ? false : defaultShouldRevalidate;
 
 const intentSchema = z.object({
-  intent: z.enum(["save", "preview", "delete", "duplicate"], { error: "unknown action" }),
+  intent: z.enum(["save", "preview", "delete", "duplicate", "activate", "pause"], { error: "unknown action" }),
+  // A customer of this business the timeline preview is for; empty: anyone.
+  customerId: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
+});
+
+const activateSchema = z.object({
+  replace: z
+    .enum(["", "finish", "stop"], { error: "must be finish or stop" })
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -75,7 +140,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
         await getCampaign(deps.db, business.id, campaignId);
         const preview = readPreviewForm(form);
         if (!preview.ok) return failure(400, "Check the highlighted fields", preview.fieldErrors);
-        return success({ timeline: timelinePreview(business, preview.serviceType, preview.touches, deps.clock.now()) });
+        const { customerId } = parsed.data;
+        return success({ timeline: await timelineFor(deps.db, business, preview.serviceType, preview.touches, deps.clock.now(), customerId) });
       }
       case "save": {
         const input = readCampaignForm(form);
@@ -83,12 +149,27 @@ export async function action({ request, params }: ActionFunctionArgs) {
         const saved = await updateCampaign(deps, business.id, campaignId, input.input);
         return success({
           message: "Campaign saved",
+          // For anyone: the page keeps showing its live preview (for the chosen customer) over this.
           timeline: timelinePreview(business, saved.serviceType, saved.touches, deps.clock.now()),
         });
       }
+      case "pause": {
+        // Also for a replaced campaign: its customers stop finishing their sequence.
+        const { campaign, stoppedEnrollments: n } = await pauseCampaign(deps, business.id, campaignId);
+        return success({
+          message: n > 0 ? `Paused ${campaign.name}: ${n} ${n === 1 ? "customer" : "customers"} stopped` : `Paused ${campaign.name}`,
+          stoppedEnrollments: n,
+        });
+      }
+      case "activate": {
+        const choice = parseForm(activateSchema, form);
+        if (!choice.ok) return choice.response;
+        const { campaign, replaced } = await activateCampaign(deps, business.id, campaignId, { replace: choice.data.replace });
+        return success({ message: activatedMessage(campaign.name, replaced), replaced });
+      }
       case "delete": {
         await deleteCampaign(deps, business.id, campaignId);
-        return adminRedirect("/app?notice=campaign_deleted");
+        return adminRedirect("/app/campaigns?notice=campaign_deleted");
       }
       case "duplicate": {
         const copy = await duplicateCampaign(deps, business.id, campaignId);
@@ -110,8 +191,8 @@ function touchesFromCampaign(touches: { channel: "email" | "sms"; delayHours: nu
 }
 
 /** The form fields the action reads, for fetcher.submit. */
-function formFields(intent: string, name: string, serviceType: string, touches: TouchState[]): Record<string, string> {
-  const fields: Record<string, string> = { intent, name, serviceType };
+function formFields(intent: string, name: string, serviceType: string, touches: TouchState[], customerId = ""): Record<string, string> {
+  const fields: Record<string, string> = { intent, name, serviceType, customerId };
   touches.forEach((t, i) => {
     fields[`touches.${i}.channel`] = t.channel;
     fields[`touches.${i}.delay`] = t.delay;
@@ -121,20 +202,56 @@ function formFields(intent: string, name: string, serviceType: string, touches: 
   return fields;
 }
 
-export default function CampaignEditor() {
-  const { campaign, templates, activeEnrollments, timeline } = useLoaderData<typeof loader>();
+type Loaded = ReturnType<typeof useLoaderData<typeof loader>>;
+
+export default function CampaignEditorPage() {
+  const data = useLoaderData<typeof loader>();
+  // Another campaign (Duplicate opens the copy) is a new form, not this one's leftover state.
+  return <CampaignEditor key={data.campaign.id} data={data} />;
+}
+
+function CampaignEditor({ data }: { data: Loaded }) {
+  const { campaign, templates, activeEnrollments, timeline, overlap, customers } = data;
   const readOnly = campaign.isPreset;
   const [name, setName] = useState(campaign.name);
   const [serviceType, setServiceType] = useState(campaign.serviceType ?? "");
   const [touches, setTouches] = useState<TouchState[]>(() => touchesFromCampaign(campaign.touches));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [deleting, setDeleting] = useState(false);
+  const [pausing, setPausing] = useState(false);
+  const [activating, setActivating] = useState(false);
+  const [replaceMode, setReplaceMode] = useState<"finish" | "stop">("finish");
+  const [customerId, setCustomerId] = useState("");
 
   const save = useFetcher<SaveResult>({ key: `campaign-save-${campaign.id}` });
   const preview = useFetcher<SaveResult>();
   const other = useFetcher<ActionResult>();
+  const activate = useFetcher<ActionResult>();
   useResultToast(save.data);
   useResultToast(other.data);
+  useResultToast(activate.data);
+  useEffect(() => {
+    if (activate.state === "idle" && activate.data?.ok) setActivating(false);
+  }, [activate.state, activate.data]);
+  useEffect(() => {
+    if (other.state === "idle" && other.data) setPausing(false);
+  }, [other.state, other.data]);
+  // Refused because another campaign became active meanwhile: reload, so Activate offers the choice.
+  const { revalidate } = useRevalidator();
+  const refusedWithoutChoice = activate.state === "idle" && activate.data !== undefined && !activate.data.ok && !overlap;
+  useEffect(() => {
+    if (refusedWithoutChoice) revalidate();
+  }, [refusedWithoutChoice, revalidate]);
+
+  // Compared with what the loader last read (fresh after each save), as the domain stores it.
+  const saved = { name: campaign.name, serviceType: campaign.serviceType ?? "", touches: touchesFromCampaign(campaign.touches) };
+  const dirty = !readOnly && campaignChanged(saved, { name, serviceType, touches });
+  const discard = () => {
+    setName(saved.name);
+    setServiceType(saved.serviceType);
+    setTouches(saved.touches);
+    setErrors({});
+  };
 
   // Server-side field errors of the last save, until the field is edited.
   useEffect(() => {
@@ -143,7 +260,7 @@ export default function CampaignEditor() {
 
   // Live timeline: a preview request (changes nothing) shortly after the touches change.
   const first = useRef(true);
-  const scheduleKey = JSON.stringify([serviceType, touches.map((t) => [t.channel, t.delay, t.unit])]);
+  const scheduleKey = JSON.stringify([serviceType, customerId, touches.map((t) => [t.channel, t.delay, t.unit])]);
   const submitPreview = preview.submit;
   useEffect(() => {
     if (first.current) {
@@ -151,7 +268,7 @@ export default function CampaignEditor() {
       return;
     }
     if (readOnly) return;
-    const timer = setTimeout(() => submitPreview(formFields("preview", name, serviceType, touches), { method: "post" }), 350);
+    const timer = setTimeout(() => submitPreview(formFields("preview", name, serviceType, touches, customerId), { method: "post" }), 350);
     return () => clearTimeout(timer);
     // Only what changes the schedule triggers a preview.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -183,8 +300,20 @@ export default function CampaignEditor() {
     else clearError(`touches.${changedIndex}.channel`, `touches.${changedIndex}.delayHours`, `touches.${changedIndex}.templateId`, "touches");
   };
 
-  const submitSave = () => save.submit(formFields("save", name, serviceType, touches), { method: "post" });
-  const failed = save.data && !save.data.ok ? save.data : other.data && !other.data.ok ? other.data : null;
+  const submitSave = () => save.submit(formFields("save", name, serviceType, touches, customerId), { method: "post" });
+  const failed = [save.data, other.data, activate.data].find((d) => d && !d.ok);
+  const finishing = campaign.retired && activeEnrollments > 0;
+  const unsavedHelp = dirty ? "Save or discard your changes first" : undefined;
+  const startActivation = () => {
+    if (overlap) {
+      setReplaceMode("finish");
+      setActivating(true);
+    } else {
+      activate.submit({ intent: "activate" }, { method: "post" });
+    }
+  };
+  const scope = overlap?.serviceType ? `“${overlap.serviceType}” jobs` : "all services";
+  const people = (n: number) => `${n} ${n === 1 ? "customer" : "customers"}`;
 
   return (
     <Page
@@ -192,11 +321,15 @@ export default function CampaignEditor() {
       titleMetadata={
         readOnly ? (
           <Badge tone="info">Preset</Badge>
+        ) : campaign.status === "active" ? (
+          <Badge tone="success">Active</Badge>
+        ) : finishing ? (
+          <Badge tone="attention">Finishing</Badge>
         ) : (
-          <Badge tone={campaign.status === "active" ? "success" : undefined}>{campaign.status === "active" ? "Active" : "Paused"}</Badge>
+          <Badge>Paused</Badge>
         )
       }
-      backAction={{ content: "Campaigns", url: readOnly ? "/app/campaigns/new" : "/app" }}
+      backAction={{ content: "Campaigns", url: readOnly ? "/app/campaigns/new" : "/app/campaigns" }}
       primaryAction={
         readOnly
           ? {
@@ -204,17 +337,31 @@ export default function CampaignEditor() {
               loading: other.state !== "idle",
               onAction: () => other.submit({ intent: "duplicate" }, { method: "post" }),
             }
-          : { content: "Save", loading: save.state !== "idle", onAction: submitSave }
+          : campaign.status === "active"
+            ? undefined
+            : {
+                content: "Activate",
+                loading: activate.state !== "idle",
+                // Activation applies to the saved campaign: what is on screen must be saved first.
+                disabled: dirty,
+                helpText: unsavedHelp,
+                onAction: startActivation,
+              }
       }
       secondaryActions={
         readOnly
           ? []
           : [
-              { content: "Duplicate", onAction: () => other.submit({ intent: "duplicate" }, { method: "post" }) },
+              // A copy is made of the saved campaign, and opening it leaves this page.
+              { content: "Duplicate", disabled: dirty, helpText: unsavedHelp, onAction: () => other.submit({ intent: "duplicate" }, { method: "post" }) },
+              ...(campaign.status === "active" || finishing
+                ? [{ content: finishing ? "Stop its customers" : "Pause", onAction: () => setPausing(true) }]
+                : []),
               { content: "Delete", destructive: true, onAction: () => setDeleting(true) },
             ]
       }
     >
+      {readOnly ? null : <SaveBar dirty={dirty} saving={save.state !== "idle"} onSave={submitSave} onDiscard={discard} />}
       <Layout>
         <Layout.Section>
           <BlockStack gap="400">
@@ -222,9 +369,16 @@ export default function CampaignEditor() {
               <Banner tone="info" title="This is a preset">
                 <p>Presets can&apos;t be changed. Duplicate it to get your own copy you can edit and activate.</p>
               </Banner>
+            ) : finishing ? (
+              <Banner tone="info" title="Replaced: its current customers are finishing">
+                <p>
+                  No new jobs are enrolled in it. The {people(activeEnrollments)} already in it still get the rest of its
+                  review requests. Activate it to take new jobs again.
+                </p>
+              </Banner>
             ) : campaign.status === "paused" ? (
               <Banner tone="warning" title="This campaign is paused">
-                <p>No new jobs are enrolled in it. Activate it from the campaign list when it&apos;s ready.</p>
+                <p>No new jobs are enrolled in it. Activate it when it&apos;s ready.</p>
               </Banner>
             ) : null}
             {failed && !failed.ok && Object.keys(failed.fieldErrors).length === 0 ? (
@@ -281,9 +435,95 @@ export default function CampaignEditor() {
           </BlockStack>
         </Layout.Section>
         <Layout.Section variant="oneThird">
-          <TimelinePreview timeline={latestTimeline} serviceType={serviceType.trim() || null} stale={stale} />
+          <TimelinePreview
+            timeline={latestTimeline}
+            serviceType={serviceType.trim() || null}
+            stale={stale}
+            customers={readOnly ? [] : customers}
+            customerId={customerId}
+            onCustomerChange={setCustomerId}
+          />
         </Layout.Section>
       </Layout>
+      {activating && overlap ? (
+        <Modal
+          open
+          onClose={() => setActivating(false)}
+          title={`Activate ${campaign.name}?`}
+          primaryAction={{
+            content: "Activate",
+            loading: activate.state !== "idle",
+            onAction: () => activate.submit({ intent: "activate", replace: replaceMode }, { method: "post" }),
+          }}
+          secondaryActions={[{ content: "Cancel", onAction: () => setActivating(false) }]}
+        >
+          <Modal.Section>
+            <BlockStack gap="300">
+              <Text as="p">
+                {overlap.name} is active for {scope}. Only one campaign at a time takes new jobs for {scope}: from now on they go to{" "}
+                {campaign.name}.
+              </Text>
+              <ChoiceList
+                title={`What happens to ${overlap.name}?`}
+                choices={[
+                  {
+                    label: `Replace ${overlap.name}: its current customers finish their sequence`,
+                    value: "finish",
+                    helpText:
+                      overlap.activeEnrollments > 0
+                        ? `The ${people(overlap.activeEnrollments)} already in it still get the rest of its review requests.`
+                        : "Nobody is in it right now.",
+                  },
+                  {
+                    label: "Pause it and stop its customers",
+                    value: "stop",
+                    helpText:
+                      overlap.activeEnrollments > 0
+                        ? `The ${people(overlap.activeEnrollments)} in it get no more review requests from it.`
+                        : "Nobody is in it right now.",
+                  },
+                ]}
+                selected={[replaceMode]}
+                onChange={(v) => setReplaceMode(v[0] === "stop" ? "stop" : "finish")}
+              />
+              {activate.data && !activate.data.ok ? (
+                <Text as="p" tone="critical">
+                  {activate.data.message}
+                </Text>
+              ) : null}
+            </BlockStack>
+          </Modal.Section>
+        </Modal>
+      ) : null}
+      {pausing ? (
+        <Modal
+          open
+          onClose={() => setPausing(false)}
+          title={finishing ? `Stop ${campaign.name}'s customers?` : `Pause ${campaign.name}?`}
+          primaryAction={{
+            content: activeEnrollments > 0 ? `${finishing ? "Stop" : "Pause and stop"} ${people(activeEnrollments)}` : "Pause campaign",
+            destructive: true,
+            loading: other.state !== "idle",
+            onAction: () => other.submit({ intent: "pause" }, { method: "post" }),
+          }}
+          secondaryActions={[{ content: "Cancel", onAction: () => setPausing(false) }]}
+        >
+          <Modal.Section>
+            <BlockStack gap="200">
+              <Text as="p">
+                {activeEnrollments > 0
+                  ? `The ${people(activeEnrollments)} in it won't get the rest of its review requests.`
+                  : "No customer is in this campaign right now."}
+              </Text>
+              {finishing ? null : (
+                <Text as="p" tone="subdued">
+                  New completed jobs won&apos;t be enrolled in it until you activate it again.
+                </Text>
+              )}
+            </BlockStack>
+          </Modal.Section>
+        </Modal>
+      ) : null}
       {deleting ? (
         <Modal
           open

@@ -41,7 +41,7 @@ export default function NewCampaign() {
     <Page
       title="Choose a preset"
       subtitle="Start from a proven sequence; you can change every touch afterwards."
-      backAction={{ content: "Campaigns", url: "/app" }}
+      backAction={{ content: "Campaigns", url: "/app/campaigns" }}
     >
       <Layout>
         <Layout.Section>

@@ -5,7 +5,18 @@
 // admin authenticates every request through fetch, which a plain link could not).
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, useRevalidator } from "@remix-run/react";
-import { Badge, Banner, Button, Card, EmptyState, IndexTable, Layout, Page, Text } from "@shopify/polaris";
+import {
+  Badge,
+  Banner,
+  Button,
+  Card,
+  EmptyState,
+  IndexTable,
+  Layout,
+  Page,
+  Text,
+  useBreakpoints,
+} from "@shopify/polaris";
 import { useState } from "react";
 import { AdminErrorPage } from "~/admin/components/RouteError";
 import { EMPTY_STATE_IMAGE } from "~/admin/illustration";
@@ -76,6 +87,8 @@ function DownloadButton({ row }: { row: Row }) {
 }
 
 export default function DataRequests() {
+  // On a phone the table becomes a list: no sideways scrolling.
+  const { smDown } = useBreakpoints();
   const { requests, ttlDays } = useLoaderData<typeof loader>();
   const pending = requests.filter((r) => !r.deliveredLabel).length;
   return (
@@ -101,6 +114,7 @@ export default function DataRequests() {
           ) : (
             <Card padding="0">
               <IndexTable
+                condensed={smDown}
                 resourceName={{ singular: "data request", plural: "data requests" }}
                 itemCount={requests.length}
                 selectable={false}

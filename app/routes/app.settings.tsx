@@ -1,5 +1,6 @@
 // Settings: sender details, sending window and limits, service-type timing, review links and the
-// feedback page. Saved with updateSettings; problems are shown next to their field.
+// feedback page. Saved with updateSettings from the save bar (which also guards against leaving
+// with unsaved changes); problems are shown next to their field.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import {
@@ -21,11 +22,13 @@ import {
 import { ArrowDownIcon, ArrowUpIcon, DeleteIcon, PlusIcon } from "@shopify/polaris-icons";
 import { useEffect, useState } from "react";
 import { AdminErrorPage } from "~/admin/components/RouteError";
+import { SaveBar } from "~/admin/components/SaveBar";
 import { BAD_FORM_MESSAGE, domainFailure, failure, readForm, success, type ActionResult } from "~/admin/http.server";
 import { minutesToHhmm } from "~/admin/labels";
 import { readSettingsForm } from "~/admin/settings-form.server";
 import { timezoneOptions } from "~/admin/timezones";
 import { useResultToast } from "~/admin/toast";
+import { sameValues, trimStrings } from "~/admin/unsaved";
 import { requireAdmin } from "~/auth/require-admin.server";
 import { updateSettings } from "~/domain/business.server";
 import { DomainError } from "~/lib/errors.server";
@@ -117,6 +120,15 @@ function toFields(v: SettingsValues): Record<string, string> {
   return fields;
 }
 
+/** As stored: text trimmed, and service types as a map (their order is not kept). */
+function settingsChanged(saved: SettingsValues, current: SettingsValues): boolean {
+  const stored = (v: SettingsValues) => {
+    const t = trimStrings(v);
+    return { ...t, serviceTypeDelays: [...t.serviceTypeDelays].sort((a, b) => a.serviceType.localeCompare(b.serviceType)) };
+  };
+  return !sameValues(stored(saved), stored(current));
+}
+
 function move<T>(list: T[], from: number, to: number): T[] {
   if (to < 0 || to >= list.length) return list;
   const next = [...list];
@@ -134,6 +146,9 @@ export default function Settings() {
   useEffect(() => {
     if (save.state === "idle" && save.data) setErrors(save.data.ok ? {} : save.data.fieldErrors);
   }, [save.state, save.data]);
+  // Fresh loader data comes only after a successful save: show the values as stored.
+  useEffect(() => setV(settings), [settings]);
+  const dirty = settingsChanged(settings, v);
 
   const set = <K extends keyof SettingsValues>(key: K, value: SettingsValues[K]) => {
     setV((s) => ({ ...s, [key]: value }));
@@ -145,10 +160,15 @@ export default function Settings() {
     setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith(key))));
   };
   const submit = () => save.submit(toFields(v), { method: "post" });
+  const discard = () => {
+    setV(settings);
+    setErrors({});
+  };
   const failed = save.data && !save.data.ok ? save.data : null;
 
   return (
-    <Page title="Settings" primaryAction={{ content: "Save", loading: save.state !== "idle", onAction: submit }}>
+    <Page title="Settings">
+      <SaveBar dirty={dirty} saving={save.state !== "idle"} onSave={submit} onDiscard={discard} />
       <form
         onSubmit={(e) => {
           e.preventDefault();

@@ -1,11 +1,14 @@
 // Template editor: the business's templates are editable; system templates open read-only with
-// "Duplicate". Deleting is refused (409) while a campaign uses the template.
+// "Duplicate". Deleting is refused (409) while a campaign uses the template. Changes are saved
+// from the save bar, which also guards against leaving with unsaved changes. The preview uses the
+// business's own details and, with ?customer=<id>, one of its recent customers.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { Badge, Banner, BlockStack, List, Modal, Page, Text } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { z } from "zod";
 import { AdminErrorPage } from "~/admin/components/RouteError";
+import { SaveBar } from "~/admin/components/SaveBar";
 import { TemplateEditor, type TemplateValues } from "~/admin/components/TemplateEditor";
 import {
   adminRedirect,
@@ -18,15 +21,19 @@ import {
   throwDomainError,
   type ActionResult,
 } from "~/admin/http.server";
+import { templatePreviewData } from "~/admin/preview.server";
 import { templateFormSchema, templateInput } from "~/admin/template-form.server";
 import { useResultToast } from "~/admin/toast";
+import { templateChanged } from "~/admin/unsaved";
 import { requireAdmin } from "~/auth/require-admin.server";
 import { deleteTemplate, duplicateTemplate, getTemplate, updateTemplate } from "~/domain/templates.server";
 import { getServices } from "~/services.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { business } = await requireAdmin(request);
-  const t = await getTemplate(getServices().domain.db, business.id, params.id ?? "").catch(throwDomainError);
+  const { env, domain } = getServices();
+  const t = await getTemplate(domain.db, business.id, params.id ?? "").catch(throwDomainError);
+  const preview = await templatePreviewData(domain.db, business, env.APP_URL, new URL(request.url)).catch(throwDomainError);
   return {
     template: {
       id: t.id,
@@ -38,6 +45,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       usedBy: t.usedBy,
     },
     businessName: business.name,
+    ...preview,
   };
 }
 
@@ -73,15 +81,22 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-export default function EditTemplate() {
-  const { template, businessName } = useLoaderData<typeof loader>();
+type Loaded = ReturnType<typeof useLoaderData<typeof loader>>;
+
+function savedValues(template: Loaded["template"]): TemplateValues {
+  return { name: template.name, channel: template.channel, subject: template.subject, body: template.body };
+}
+
+export default function EditTemplatePage() {
+  const data = useLoaderData<typeof loader>();
+  // A new template id (Duplicate opens the copy) is a new form, not this one's leftover state.
+  return <EditTemplate key={data.template.id} data={data} />;
+}
+
+function EditTemplate({ data }: { data: Loaded }) {
+  const { template, businessName, preview, customers } = data;
   const readOnly = template.isSystem;
-  const [values, setValues] = useState<TemplateValues>({
-    name: template.name,
-    channel: template.channel,
-    subject: template.subject,
-    body: template.body,
-  });
+  const [values, setValues] = useState<TemplateValues>(() => savedValues(template));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [deleting, setDeleting] = useState(false);
   const save = useFetcher<ActionResult>();
@@ -95,6 +110,13 @@ export default function EditTemplate() {
     if (other.state === "idle" && other.data && !other.data.ok) setDeleting(false);
   }, [other.state, other.data]);
 
+  // Compared with what the loader last read (fresh after each save): trimmed text is no change.
+  const dirty = !readOnly && templateChanged(savedValues(template), values);
+  const saving = save.state !== "idle";
+  const discard = () => {
+    setValues(savedValues(template));
+    setErrors({});
+  };
   const submit = () => {
     const fields: Record<string, string> = { intent: "save", name: values.name, body: values.body };
     if (values.channel === "email") fields.subject = values.subject;
@@ -112,20 +134,18 @@ export default function EditTemplate() {
         </BlockStack>
       }
       backAction={{ content: "Templates", url: "/app/templates" }}
-      primaryAction={
-        readOnly
-          ? { content: "Duplicate", loading: other.state !== "idle", onAction: duplicate }
-          : { content: "Save", loading: save.state !== "idle", onAction: submit }
-      }
+      primaryAction={readOnly ? { content: "Duplicate", loading: other.state !== "idle", onAction: duplicate } : undefined}
       secondaryActions={
         readOnly
           ? []
           : [
-              { content: "Duplicate", onAction: duplicate },
+              // A copy is made of the saved template: unsaved changes first go through the guard.
+              { content: "Duplicate", onAction: duplicate, disabled: dirty, helpText: dirty ? "Save or discard your changes first" : undefined },
               { content: "Delete", destructive: true, onAction: () => setDeleting(true) },
             ]
       }
     >
+      {readOnly ? null : <SaveBar dirty={dirty} saving={saving} onSave={submit} onDiscard={discard} />}
       <BlockStack gap="400">
         {readOnly ? (
           <Banner tone="info" title="This is a system template">
@@ -150,6 +170,8 @@ export default function EditTemplate() {
             readOnly={readOnly}
             channelEditable={false}
             businessName={businessName}
+            previewBusiness={preview}
+            customers={customers}
             onChange={(next, field) => {
               setValues(next);
               setErrors(({ [field]: _, ...rest }) => rest);

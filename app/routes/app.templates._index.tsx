@@ -1,7 +1,16 @@
 // Templates: the business's own and the system ones (read-only, duplicable).
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { Badge, Card, IndexTable, Layout, Link, Page, Text } from "@shopify/polaris";
+import {
+  Badge,
+  Card,
+  IndexTable,
+  Layout,
+  Link,
+  Page,
+  Text,
+  useBreakpoints,
+} from "@shopify/polaris";
 import { AdminErrorPage } from "~/admin/components/RouteError";
 import { channelLabel } from "~/admin/labels";
 import { requireAdmin } from "~/auth/require-admin.server";
@@ -25,6 +34,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function Templates() {
+  // On a phone the table becomes a list: no sideways scrolling.
+  const { smDown } = useBreakpoints();
   const { templates } = useLoaderData<typeof loader>();
   return (
     <Page
@@ -37,6 +48,7 @@ export default function Templates() {
         <Layout.Section>
           <Card padding="0">
             <IndexTable
+              condensed={smDown}
               resourceName={{ singular: "template", plural: "templates" }}
               itemCount={templates.length}
               selectable={false}

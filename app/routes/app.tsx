@@ -1,8 +1,8 @@
 // The embedded admin's layout: authenticates the session token (every /app page and action does
 // too), lets the hosts' admin origins frame it, and wraps the pages in Polaris's Frame with the
 // app's navigation. In the browser it installs the session-token bridge (app/admin/bridge.tsx).
-import { data, type HeadersFunction, type LoaderFunctionArgs } from "@remix-run/node";
-import { Outlet, useLoaderData, useLocation, useNavigation, type ShouldRevalidateFunction } from "@remix-run/react";
+import { data, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
+import { Outlet, useLoaderData, useLocation, useNavigation, type MetaFunction, type ShouldRevalidateFunction } from "@remix-run/react";
 import {
   AppProvider,
   Card,
@@ -15,19 +15,22 @@ import {
   SkeletonPage,
   Text,
   TopBar,
+  useBreakpoints,
 } from "@shopify/polaris";
 import {
   ChartVerticalIcon,
   ChatIcon,
   EmailIcon,
   EnvelopeIcon,
+  HomeIcon,
   MegaphoneIcon,
   PersonLockIcon,
   SettingsIcon,
   WorkIcon,
 } from "@shopify/polaris-icons";
 import enTranslations from "@shopify/polaris/locales/en.json";
-import { useCallback, useState } from "react";
+import adminStyles from "~/admin/admin.css";
+import { useCallback, useEffect, useState } from "react";
 import { useCsrfFetch, useFrameState, useSessionTokenBridge } from "~/admin/bridge";
 import { AdminErrorPage, NotEmbeddedPage } from "~/admin/components/RouteError";
 import { NO_STORE } from "~/admin/http.server";
@@ -78,14 +81,23 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultShouldRevalidate }) =>
   formData?.get("intent") === "preview" ? false : defaultShouldRevalidate;
 
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
+
+/** Every admin page's document title names its section; pages may name themselves more precisely. */
+export const meta: MetaFunction = ({ location }) => {
+  const section = navItems(location.pathname, true).find((i) => i.selected)?.label;
+  return [{ title: section ? `${section} · Kudos` : "Kudos" }];
+};
+
 function isUnder(pathname: string, prefix: string): boolean {
   return pathname === prefix || pathname.startsWith(`${prefix}/`);
 }
 
-function AdminNavigation({ outbox }: { outbox: boolean }) {
-  const { pathname } = useLocation();
-  const items = [
-    { url: "/app", label: "Campaigns", icon: MegaphoneIcon, selected: pathname === "/app" || isUnder(pathname, "/app/campaigns") },
+/** The admin's sections, in navigation order (the phone's top bar names the current one). */
+function navItems(pathname: string, outbox: boolean) {
+  return [
+    { url: "/app", label: "Home", icon: HomeIcon, selected: pathname === "/app" || pathname === "/app/" },
+    { url: "/app/campaigns", label: "Campaigns", icon: MegaphoneIcon, selected: isUnder(pathname, "/app/campaigns") },
     { url: "/app/templates", label: "Templates", icon: EmailIcon, selected: isUnder(pathname, "/app/templates") },
     { url: "/app/jobs", label: "Jobs", icon: WorkIcon, selected: isUnder(pathname, "/app/jobs") },
     { url: "/app/feedback", label: "Feedback", icon: ChatIcon, selected: isUnder(pathname, "/app/feedback") },
@@ -94,6 +106,11 @@ function AdminNavigation({ outbox }: { outbox: boolean }) {
     { url: "/app/settings", label: "Settings", icon: SettingsIcon, selected: isUnder(pathname, "/app/settings") },
     ...(outbox ? [{ url: "/app/outbox", label: "Outbox", icon: EnvelopeIcon, selected: isUnder(pathname, "/app/outbox") }] : []),
   ];
+}
+
+function AdminNavigation({ outbox }: { outbox: boolean }) {
+  const { pathname } = useLocation();
+  const items = navItems(pathname, outbox);
   return (
     <Navigation location={pathname} ariaLabelledBy="kudos-nav-title">
       <Text as="h2" visuallyHidden id="kudos-nav-title">
@@ -128,6 +145,10 @@ export default function AdminLayout() {
   const navigation = useNavigation();
   const [mobileNav, setMobileNav] = useState(false);
   const toggleNav = useCallback(() => setMobileNav((v) => !v), []);
+  // Choosing a page on a phone closes the navigation it was chosen from.
+  useEffect(() => setMobileNav(false), [location.pathname]);
+  const { smDown } = useBreakpoints();
+  const section = navItems(location.pathname, outbox).find((i) => i.selected)?.label;
 
   if (mode === "embedded" && (frame === "top" || (frame === "unknown" && topLevelDocument))) return <NotEmbeddedPage />;
 
@@ -154,8 +175,8 @@ export default function AdminLayout() {
             }
             contextControl={
               <div style={{ display: "flex", alignItems: "center", height: "var(--pg-top-bar-height, 3.5rem)", padding: "0 var(--p-space-400)", color: "var(--p-color-text-inverse)" }}>
-                <Text as="span" variant="headingSm">
-                  Kudos · {businessName}
+                <Text as="span" variant="headingSm" truncate>
+                  {smDown && section ? section : `Kudos · ${businessName}`}
                 </Text>
               </div>
             }

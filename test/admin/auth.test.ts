@@ -24,12 +24,14 @@ describe("/app authentication", () => {
     for (const file of [
       "app.tsx",
       "app._index.tsx",
+      "app.campaigns._index.tsx",
       "app.campaigns.$id.tsx",
       "app.analytics.tsx",
       "app.analytics.$campaignId.tsx",
       "app.feedback.tsx",
       "app.data-requests.tsx",
       "app.data-requests.$id.download.ts",
+      "app.test-send.ts",
     ]) {
       expect(files).toContain(file);
     }
@@ -80,10 +82,10 @@ describe("/app authentication", () => {
     const token = await sessionToken(business);
     const page = await call(layout.loader, new Request(`${APP_URL}/app?id_token=${token}`));
     expect(page.status).toBe(200);
-    const campaigns = await import("~/routes/app._index");
+    const campaigns = await import("~/routes/app.campaigns._index");
     const post = await call(
       campaigns.action,
-      new Request(`${APP_URL}/app?index&id_token=${token}`, { method: "POST", body: new URLSearchParams({ intent: "pause" }) }),
+      new Request(`${APP_URL}/app/campaigns?index&id_token=${token}`, { method: "POST", body: new URLSearchParams({ intent: "pause" }) }),
     );
     expect(post.status).toBe(401);
   });

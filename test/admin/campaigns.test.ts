@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { recordJob } from "~/domain/enrollment.server";
-import * as campaignsRoute from "~/routes/app._index";
-import * as aliasRoute from "~/routes/app.campaigns._index";
+import * as campaignsRoute from "~/routes/app.campaigns._index";
 import * as editorRoute from "~/routes/app.campaigns.$id";
 import * as pickerRoute from "~/routes/app.campaigns.new";
 import { getServices } from "~/services.server";
 import { completedJob } from "../helpers/fixtures";
-import { call, installTestBusiness, sessionFor, useAdminServices } from "./helpers";
+import { APP_URL, call, installTestBusiness, sessionFor, sessionToken, useAdminServices } from "./helpers";
 
 interface ListData {
   campaigns: { id: string; name: string; status: string; serviceType: string | null; summary: string; counts: Record<string, number> }[];
@@ -61,7 +60,7 @@ describe("campaign list", () => {
     if (first?.outcome !== "enrolled") throw new Error("expected an enrollment");
     await deps.db.enrollment.update({ where: { id: first.enrollmentId }, data: { status: "stopped", stopReason: "manual", nextDueAt: null, stoppedAt: new Date() } });
 
-    const res = await call<ListData>(campaignsRoute.loader, await session.get("/app"));
+    const res = await call<ListData>(campaignsRoute.loader, await session.get("/app/campaigns"));
     expect(res.status).toBe(200);
     expect(res.data.presets).toEqual([]);
     expect(res.data.campaigns).toEqual([
@@ -79,7 +78,7 @@ describe("campaign list", () => {
   it("offers the presets when the business has no campaign", async () => {
     const { session, campaign, db } = await setup();
     await db.campaign.update({ where: { id: campaign.id }, data: { deletedAt: new Date(), status: "paused" } });
-    const res = await call<ListData>(campaignsRoute.loader, await session.get("/app"));
+    const res = await call<ListData>(campaignsRoute.loader, await session.get("/app/campaigns"));
     expect(res.data.campaigns).toEqual([]);
     expect(res.data.presets.map((p) => p.name)).toEqual(["Conservative", "Standard", "Aggressive"]);
   });
@@ -90,7 +89,7 @@ describe("campaign list", () => {
     await recordJob(deps, business.id, completedJob({ completedAt: new Date() }));
     await recordJob(deps, business.id, completedJob({ completedAt: new Date() }));
 
-    const paused = await call(campaignsRoute.action, await session.post("/app?index", { intent: "pause", campaignId: campaign.id }));
+    const paused = await call(campaignsRoute.action, await session.post("/app/campaigns?index", { intent: "pause", campaignId: campaign.id }));
     expect(paused.status).toBe(200);
     expect(paused.data).toMatchObject({ ok: true, stoppedEnrollments: 2, message: "Paused Standard: 2 active enrollments stopped" });
     expect((await db.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).status).toBe("paused");
@@ -102,7 +101,7 @@ describe("campaign list", () => {
     const touches = await db.enrollmentTouch.findMany({ where: { campaignId: campaign.id } });
     expect(touches.every((t) => t.status === "cancelled")).toBe(true);
 
-    const resumed = await call(campaignsRoute.action, await session.post("/app?index", { intent: "resume", campaignId: campaign.id }));
+    const resumed = await call(campaignsRoute.action, await session.post("/app/campaigns?index", { intent: "resume", campaignId: campaign.id }));
     expect(resumed).toMatchObject({ status: 200, data: { ok: true, message: "Standard is active" } });
     expect((await db.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).status).toBe("active");
   });
@@ -112,7 +111,7 @@ describe("campaign list", () => {
     const preset = await db.campaign.findFirstOrThrow({ where: { presetKey: "aggressive" } });
     const created = await call(pickerRoute.action, await session.post("/app/campaigns/new", { presetId: preset.id }));
     const copyId = created.location!.split("/").pop()!.split("?")[0]!;
-    const res = await call(campaignsRoute.action, await session.post("/app?index", { intent: "resume", campaignId: copyId }));
+    const res = await call(campaignsRoute.action, await session.post("/app/campaigns?index", { intent: "resume", campaignId: copyId }));
     expect(res.status).toBe(409);
     expect(res.data).toMatchObject({ ok: false, message: expect.stringContaining("already covers all services") });
     expect((await db.campaign.findUniqueOrThrow({ where: { id: copyId } })).status).toBe("paused");
@@ -123,7 +122,7 @@ describe("campaign list", () => {
     const before = await snapshot(campaign.id);
     const bad: Record<string, string>[] = [{}, { intent: "delete", campaignId: campaign.id }, { intent: "pause", campaignId: "not-an-id" }];
     for (const fields of bad) {
-      const res = await call<{ ok: boolean; fieldErrors: Record<string, string> }>(campaignsRoute.action, await session.post("/app?index", fields));
+      const res = await call<{ ok: boolean; fieldErrors: Record<string, string> }>(campaignsRoute.action, await session.post("/app/campaigns?index", fields));
       expect(res.status).toBe(400);
       expect(res.data.ok).toBe(false);
       expect(Object.keys(res.data.fieldErrors).length).toBeGreaterThan(0);
@@ -131,13 +130,11 @@ describe("campaign list", () => {
     expect(await snapshot(campaign.id)).toEqual(before);
   });
 
-  it("/app/campaigns redirects to the list, keeping the document's id_token", async () => {
-    const { session } = await setup();
-    const req = await session.get("/app/campaigns?id_token=abc");
-    const res = await call(aliasRoute.loader, req);
-    expect(res.status).toBe(302);
-    expect(res.location).toBe("/app?id_token=abc");
-    expect(res.headers.get("Cache-Control")).toBe("no-store");
+  it("is the page at /app/campaigns itself (the Home has /app), on a document load with the id_token too", async () => {
+    const { business } = await setup();
+    const res = await call<ListData>(campaignsRoute.loader, new Request(`${APP_URL}/app/campaigns?id_token=${await sessionToken(business)}`));
+    expect(res.status).toBe(200);
+    expect(res.data.campaigns.map((c) => c.name)).toEqual(["Standard"]);
   });
 });
 
@@ -335,7 +332,7 @@ describe("campaign editor", () => {
     const page = await call<EditorData>(editorRoute.loader, await session.get(`/app/campaigns/${campaign.id}`), { id: campaign.id });
     expect(page.data.activeEnrollments).toBe(1);
     const res = await call(editorRoute.action, await session.post(`/app/campaigns/${campaign.id}`, { intent: "delete" }), { id: campaign.id });
-    expect(res).toMatchObject({ status: 302, location: "/app?notice=campaign_deleted" });
+    expect(res).toMatchObject({ status: 302, location: "/app/campaigns?notice=campaign_deleted" });
     expect((await db.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).deletedAt).not.toBeNull();
     expect((await db.enrollment.findFirstOrThrow({ where: { campaignId: campaign.id } })).stopReason).toBe("campaign_deleted");
     const gone = await call(editorRoute.loader, await session.get(`/app/campaigns/${campaign.id}`), { id: campaign.id });

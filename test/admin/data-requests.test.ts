@@ -69,7 +69,7 @@ describe("customers.data_request → admin Data requests", () => {
     expect(page.data.requests).toEqual([
       expect.objectContaining({ id: row.id, hostCustomerId: "cus-77", customerName: "Dana Whitfield", found: true, deliveredLabel: null }),
     ]);
-    expect((await call<HomeData>(homeRoute.loader, await session.get("/app?index"))).data.pendingDataRequests).toBe(1);
+    expect((await call<HomeData>(homeRoute.loader, await session.get("/app?index"))).data.attention.pendingDataRequests).toBe(1);
 
     const file = await download(session, row.id);
     expect(file.status).toBe(200);
@@ -86,7 +86,7 @@ describe("customers.data_request → admin Data requests", () => {
     expect(delivered.deliveredAt).toBeInstanceOf(Date);
     const after = await call<PageData>(dataRequestsPage.loader, await session.get("/app/data-requests"));
     expect(after.data.requests[0]!.deliveredLabel).toBeTruthy();
-    expect((await call<HomeData>(homeRoute.loader, await session.get("/app?index"))).data.pendingDataRequests).toBe(0);
+    expect((await call<HomeData>(homeRoute.loader, await session.get("/app?index"))).data.attention.pendingDataRequests).toBe(0);
     // A second download still works (until it expires) and keeps the first delivery time.
     expect((await download(session, row.id)).status).toBe(200);
     expect((await db().prisma.customerDataExport.findUniqueOrThrow({ where: { id: row.id } })).deliveredAt).toEqual(delivered.deliveredAt);

@@ -58,7 +58,7 @@ describe("admin Feedback page", () => {
     const { job, token } = await enrolledCustomer(business, { firstName: "Priya", email: "priya@example.com" });
 
     const home0 = await call<HomeData>(homeRoute.loader, await session.get("/app?index"));
-    expect(home0.data.unreadFeedback).toBe(0);
+    expect(home0.data.attention.unreadFeedback).toBe(0);
 
     const res = await postFeedback(token, "The plumber was great,\nbut left a mess.");
     expect(res.status).toBe(200);
@@ -78,21 +78,21 @@ describe("admin Feedback page", () => {
     expect(entry.job.detail).toContain(`#${job.hostJobId}`);
 
     const home1 = await call<HomeData>(homeRoute.loader, await session.get("/app?index"));
-    expect(home1.data.unreadFeedback).toBe(1);
+    expect(home1.data.attention.unreadFeedback).toBe(1);
 
     const read = await call<{ ok: boolean; readAt: string | null }>(feedbackPage.action, await session.post("/app/feedback", { intent: "read", feedbackId: entry.id }));
     expect(read.status).toBe(200);
     expect(read.data.ok).toBe(true);
     expect((await call<PageData>(feedbackPage.loader, await session.get("/app/feedback"))).data.entries[0]!.read).toBe(true);
-    expect((await call<HomeData>(homeRoute.loader, await session.get("/app?index"))).data.unreadFeedback).toBe(0);
+    expect((await call<HomeData>(homeRoute.loader, await session.get("/app?index"))).data.attention.unreadFeedback).toBe(0);
 
     const unread = await call(feedbackPage.action, await session.post("/app/feedback", { intent: "unread", feedbackId: entry.id }));
     expect(unread.status).toBe(200);
-    expect((await call<HomeData>(homeRoute.loader, await session.get("/app?index"))).data.unreadFeedback).toBe(1);
+    expect((await call<HomeData>(homeRoute.loader, await session.get("/app?index"))).data.attention.unreadFeedback).toBe(1);
 
     const all = await call<{ count: number }>(feedbackPage.action, await session.post("/app/feedback", { intent: "read-all" }));
     expect(all.data.count).toBe(1);
-    expect((await call<HomeData>(homeRoute.loader, await session.get("/app?index"))).data.unreadFeedback).toBe(0);
+    expect((await call<HomeData>(homeRoute.loader, await session.get("/app?index"))).data.attention.unreadFeedback).toBe(0);
   });
 
   it("is newest first and paginated (25 a page)", async () => {
@@ -135,7 +135,7 @@ describe("admin Feedback page", () => {
     // read-all only reaches the intruder's own (none).
     expect((await call<{ count: number }>(feedbackPage.action, await intruder.post("/app/feedback", { intent: "read-all" }))).data.count).toBe(0);
     expect((await getServices().database.prisma.feedback.findUniqueOrThrow({ where: { id: feedback.id } })).readAt).toBeNull();
-    expect((await call<HomeData>(homeRoute.loader, await (await sessionFor(owner)).get("/app?index"))).data.unreadFeedback).toBe(1);
+    expect((await call<HomeData>(homeRoute.loader, await (await sessionFor(owner)).get("/app?index"))).data.attention.unreadFeedback).toBe(1);
   });
 
   it("bad input is a 400 naming the field and changes nothing", async () => {

@@ -12,6 +12,12 @@ import { installBusiness } from "~/domain/business.server";
 import { resetEnvForTests } from "~/env.server";
 import type { Business } from "~/generated/prisma/client";
 import { closeServices, getServices } from "~/services.server";
+import type { ProcessorDeps } from "~/engine/processor.server";
+import { InProcessSendRateLimiter } from "~/engine/rate-limit/index.server";
+import type { ManualClock } from "~/lib/clock.server";
+import { signLinkToken } from "~/links/tokens.server";
+import { createLogger } from "~/logger.server";
+import { followReviewLink } from "~/stops/review-link.server";
 import { useTestDatabase, type TestDatabase } from "../helpers/db";
 
 export const APP_URL = "http://localhost:3000";
@@ -141,4 +147,36 @@ export async function call<T = Record<string, unknown>>(
     return { status: init?.status ?? 200, data, headers: new Headers(init?.headers), location: null, thrown: false };
   }
   return { status: 200, data: result as T, headers: new Headers(), location: null, thrown: false };
+}
+
+// --- Home and test sends (issue 16) ---------------------------------------------------------
+
+/** A business ready to send: postal address, a review link, a reply-to address and contact phone. */
+export const READY_SETTINGS = {
+  physicalAddress: "12 Main St, Springfield, IL 62701",
+  reviewLinks: [{ site: "Google", url: "https://g.page/r/acme-plumbing/review" }],
+  replyTo: "owner@acme-plumbing.test",
+  contactPhone: "+14155550123",
+};
+
+export async function makeReady(business: Pick<Business, "id">, overrides: Partial<typeof READY_SETTINGS> = {}): Promise<Business> {
+  return getServices().database.prisma.business.update({ where: { id: business.id }, data: { ...READY_SETTINGS, ...overrides } });
+}
+
+/** The processor of the test services, on a manual clock (its own pacing, the sandbox's outbox). */
+export function processorAt(clock: ManualClock): ProcessorDeps {
+  const { processor } = getServices();
+  return { ...processor, clock, limiter: new InProcessSendRateLimiter(clock) };
+}
+
+/** The customer follows the review link of touch `position`: recorded and the sequence stops. */
+export async function clickReviewLink(enrollmentId: string, position: number, clock: ManualClock): Promise<void> {
+  const { database, secrets } = getServices();
+  const token = signLinkToken(secrets.linkSecret, { kind: "review", enrollmentId, position });
+  const outcome = await followReviewLink(
+    { db: database.prisma, clock, logger: createLogger("silent"), optOutKey: secrets.optOutKey, linkSecret: secrets.linkSecret },
+    token,
+    null,
+  );
+  if (outcome.kind !== "redirect" && outcome.kind !== "thank_you") throw new Error(`click not recorded: ${outcome.kind}`);
 }

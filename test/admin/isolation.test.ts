@@ -5,7 +5,8 @@ import { recordJob } from "~/domain/enrollment.server";
 import { createOutboxSmsTransport } from "~/engine/transports/index.server";
 import type { Business } from "~/generated/prisma/client";
 import * as layoutRoute from "~/routes/app";
-import * as campaignsRoute from "~/routes/app._index";
+import * as homeRoute from "~/routes/app._index";
+import * as campaignsRoute from "~/routes/app.campaigns._index";
 import * as editorRoute from "~/routes/app.campaigns.$id";
 import * as pickerRoute from "~/routes/app.campaigns.new";
 import * as jobsRoute from "~/routes/app.jobs";
@@ -83,7 +84,8 @@ describe.each([
     const bIds = [w.b.id, w.bCampaignId, w.bTemplateId, w.bJobId, w.bSkippedJobId, w.bEnrollmentId];
     const pages = [
       [layoutRoute.loader, "/app"],
-      [campaignsRoute.loader, "/app"],
+      [homeRoute.loader, "/app?index"],
+      [campaignsRoute.loader, "/app/campaigns"],
       [pickerRoute.loader, "/app/campaigns/new"],
       [templatesRoute.loader, "/app/templates"],
       [newTemplateRoute.loader, "/app/templates/new"],
@@ -124,7 +126,7 @@ describe.each([
       await expect404(editorRoute.action, await w.a.post(cPath, fields), campaign);
     }
     for (const intent of ["pause", "resume"]) {
-      await expect404(campaignsRoute.action, await w.a.post("/app?index", { intent, campaignId: w.bCampaignId }));
+      await expect404(campaignsRoute.action, await w.a.post("/app/campaigns?index", { intent, campaignId: w.bCampaignId }));
     }
     await expect404(pickerRoute.action, await w.a.post("/app/campaigns/new", { presetId: w.bCampaignId }));
 

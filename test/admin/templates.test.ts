@@ -37,7 +37,8 @@ describe("template pages", () => {
     const res = await call<ListData>(listRoute.loader, await session.get("/app/templates"));
     expect(res.data.templates.filter((t) => t.isSystem)).toHaveLength(5);
     const own = res.data.templates.filter((t) => !t.isSystem);
-    expect(own.map((t) => t.name).sort()).toEqual(["Email: first ask", "Email: last ask", "SMS: reminder"]);
+    // Copied with the install's campaign, and named after it.
+    expect(own.map((t) => t.name).sort()).toEqual(["Email: first ask – Standard", "Email: last ask – Standard", "SMS: reminder – Standard"]);
     expect(own.every((t) => t.usedBy.join() === "Standard")).toBe(true);
   });
 

@@ -9,6 +9,9 @@ import { markAnalyticsDirtyDays, refreshAnalyticsRollup } from "~/analytics/roll
 import { enrollmentOutcomesQuery } from "~/analytics/sql/enrollment-outcomes.sql";
 import type { AnalyticsScope, ScopedSql } from "~/analytics/sql/scope";
 import { touchFunnelQuery } from "~/analytics/sql/touch-funnel.sql";
+import { weeklyTrendQuery } from "~/analytics/sql/weekly-trend.sql";
+import { loadWeeklyTrend, trendWeeks } from "~/analytics/trend.server";
+import { DateTime } from "luxon";
 import { createCampaign } from "~/domain/campaigns.server";
 import { useTestDatabase } from "../helpers/db";
 import { deps, installTestBusiness } from "../helpers/fixtures";
@@ -70,6 +73,35 @@ describe("at volume", () => {
     }
   }, 180_000);
 
+  /** The weekly trend computed plainly: the base table grouped by the local week of enrolled_at. */
+  async function directWeeks(scope: AnalyticsScope): Promise<Map<string, { sent: number; clicked: number }>> {
+    const { rows } = await db().pool.query<{ week: string; sent: number; clicked: number }>(
+      `SELECT to_char(date_trunc('week', t.enrolled_at AT TIME ZONE 'America/New_York'), 'YYYY-MM-DD') AS week,
+              count(*) FILTER (WHERE t.status = 'sent')::int AS sent, count(*) FILTER (WHERE t.clicked_at IS NOT NULL)::int AS clicked
+         FROM enrollment_touch t
+        WHERE t.business_id = $1 AND t.enrolled_at >= $2 AND t.enrolled_at < $3
+        GROUP BY 1`,
+      [scope.businessId, scope.start ?? "-infinity", scope.end ?? "infinity"],
+    );
+    return new Map(rows.map((r) => [r.week, { sent: r.sent, clicked: r.clicked }]));
+  }
+
+  it("gives the weekly trend the plain computation gives, every day dirty and from the rollup", async () => {
+    const ninety = (): AnalyticsScope => ({ businessId, campaignId: null, start: new Date(NOW.getTime() - 90 * DAY), end: NOW });
+    await markAnalyticsDirtyDays(db().pool, businessId, new Date(NOW.getTime() - 400 * DAY), NOW);
+    for (const refreshed of [false, true]) {
+      if (refreshed) await refreshAnalyticsRollup(db().pool);
+      const trend = await loadWeeklyTrend(db().pool, ninety(), { timezone: "America/New_York", now: NOW });
+      expect(trend.weeks.length).toBe(14);
+      const direct = await directWeeks(ninety());
+      const monday = (day: string) => DateTime.fromISO(day).startOf("week").toISODate()!;
+      expect(trend.weeks.map((w) => [monday(w.from), w.sent, w.clicked])).toEqual(
+        trend.weeks.map((w) => [monday(w.from), direct.get(monday(w.from))?.sent ?? 0, direct.get(monday(w.from))?.clicked ?? 0]),
+      );
+      expect(trend.weeks.reduce((n, w) => n + w.sent, 0)).toBe((await loadAnalytics(db().pool, ninety())).funnel.total.sent);
+    }
+  }, 120_000);
+
   async function plan(q: ScopedSql): Promise<string> {
     const client = await db().pool.connect();
     try {
@@ -96,6 +128,14 @@ describe("at volume", () => {
       expect(p).toContain("analytics_dirty_day_business_id_day_idx");
       expect(p).not.toMatch(/Seq Scan|enrollment_touch_pkey|send_log|\bjob\b/);
     }
+
+    // The weekly trend of all time (half a year of weeks): rollup and range scans only.
+    const { weeks } = trendWeeks({ start: null, end: null, firstEnrolledAt: new Date(NOW.getTime() - 365 * DAY), timezone: "America/New_York", now: NOW });
+    const trend = await plan(weeklyTrendQuery(businessId, null, weeks));
+    expect(trend).toContain("analytics_touch_day_pkey");
+    expect(trend).toContain("enrollment_touch_business_id_enrolled_at_idx");
+    expect(trend).toContain("analytics_dirty_day_business_id_day_idx");
+    expect(trend).not.toMatch(/Seq Scan on (enrollment_touch|analytics_touch_day)|enrollment_touch_pkey|send_log|\bjob\b/);
 
     // A campaign's month: its touches and enrollments from either enrolled_at index (here the
     // campaign holds half the business's enrollments, so the planner may as well filter the

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { clientFixture, createJobberMock, encodedId, JOBBER_TOKEN_URL, jobberWebhook, jobFixture, type JobberMock } from "../mocks/jobber";
 import { startJobberServer, type JobberServer } from "../mocks/jobber-server";
+import { overflowingElements, seriousViolations, structure, type AxeFinding } from "./a11y";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = path.resolve("docs/screenshots");
@@ -170,6 +171,10 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin in a real browser", () => {
 
       // 2. The embedded admin: the Standard campaign is active from the first install.
       await expect.poll(() => app().getByText("Standard").first().isVisible(), { timeout: 20_000 }).toBe(true);
+      // The admin opens on the Home; the campaign list is the next item of the navigation.
+      await shot("admin-home");
+      await nav("Campaigns");
+      await app().getByRole("heading", { name: "Campaigns" }).first().waitFor();
       await shot("admin-campaigns");
 
       // 3. Pick a preset: it is duplicated and opens in the editor.
@@ -188,6 +193,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin in a real browser", () => {
       await expect
         .poll(async () => (await db.pool.query("SELECT delay_hours FROM campaign_touch t JOIN campaign c ON c.id = t.campaign_id WHERE c.name = 'Conservative' AND c.business_id IS NOT NULL AND t.position = 1")).rows[0]?.delay_hours, { timeout: 15_000 })
         .toBe(3);
+      // Saved: the save bar goes once the page has the saved values back.
+      await app().getByRole("region", { name: "Unsaved changes" }).waitFor({ state: "detached" });
 
       // Other pages, for the screenshots and console checks.
       for (const [label, name] of [["Templates", "admin-templates"], ["Settings", "admin-settings"]] as const) {
@@ -195,6 +202,28 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin in a real browser", () => {
         await page.waitForTimeout(800);
         await shot(name);
       }
+
+      // The save bar's guard: an edited template asks before the page is left; Discard restores it.
+      await nav("Templates");
+      await app().getByRole("link", { name: "Email: first ask – Standard", exact: true }).first().click();
+      const templateName = app().getByLabel("Name", { exact: true });
+      await templateName.waitFor();
+      const savedName = await templateName.inputValue();
+      await templateName.fill(`${savedName} (edited)`);
+      const saveBar = app().getByRole("region", { name: "Unsaved changes" });
+      await saveBar.waitFor();
+      await nav("Settings");
+      const guard = app().getByRole("dialog").filter({ hasText: "Leave page with unsaved changes?" });
+      await guard.waitFor();
+      await guard.getByRole("button", { name: "Stay" }).click();
+      await guard.waitFor({ state: "detached" });
+      expect(await templateName.inputValue()).toBe(`${savedName} (edited)`);
+      await saveBar.getByRole("button", { name: "Discard" }).click();
+      await saveBar.waitFor({ state: "detached" });
+      expect(await templateName.inputValue()).toBe(savedName);
+      await nav("Settings");
+      await app().getByRole("heading", { name: "Settings" }).first().waitFor();
+      expect((await db.pool.query("SELECT count(*)::int AS n FROM message_template WHERE name LIKE '%(edited)'")).rows[0].n).toBe(0);
 
       // 5. Complete a job in the sandbox: a real signed webhook goes to Kudos.
       await page.goto(`${base}/sandbox/accounts/${accountId}/jobs`);
@@ -225,7 +254,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin in a real browser", () => {
       await app().getByText("dana.reyes@example.com").first().waitFor();
       const text = (await db.pool.query("SELECT text FROM outbox_message")).rows[0].text as string;
       const reviewLink = text.match(/http:\/\/127\.0\.0\.1:\d+\/r\/[\w.-]+/)![0];
-      // The email's own HTML, rendered in a sandboxed frame inside the outbox page.
+      // The email's own HTML, rendered in a sandboxed frame inside the outbox page once opened.
+      await app().getByRole("button", { name: "Show email" }).first().click();
       const button = app().frameLocator("iframe").first().getByRole("link", { name: "Leave a review" });
       expect(await button.getAttribute("href")).toBe(reviewLink);
       // Once the email inside its frame has painted.
@@ -261,6 +291,27 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin in a real browser", () => {
       const analyticsText = await app().locator("body").innerText();
       expect(analyticsText).toMatch(/100(\.0)?\s?%|1 click|Clicked\D+1\b/);
 
+      // Jobs: search by customer (kept in the URL), enroll the stopped job again, stop it with
+      // confirmation, then undo the stop.
+      await nav("Jobs");
+      await app().getByLabel("Search customers").fill("REYES");
+      await app().getByRole("button", { name: "Search", exact: true }).click();
+      await app().getByText("Showing 1–1 of 1 job matching your search").waitFor();
+      await app().getByRole("button", { name: "Enroll Water heater replacement again" }).click();
+      await app().getByText("Enrolled in Standard").first().waitFor();
+      await app().getByRole("button", { name: "Stop the review requests for Water heater replacement" }).click();
+      const confirmStop = app().getByRole("dialog").filter({ hasText: "Stop the review requests for Water heater replacement?" });
+      await confirmStop.getByRole("button", { name: "Stop review requests" }).click();
+      await app().getByRole("button", { name: "Undo" }).click();
+      await app().getByText("Review requests resumed").first().waitFor();
+      const jobEnrollments = async () =>
+        (await db.pool.query("SELECT status, stop_reason, manual FROM enrollment ORDER BY enrolled_at")).rows;
+      await expect.poll(jobEnrollments, { timeout: 10_000 }).toEqual([
+        { status: "stopped", stop_reason: "review_clicked", manual: false },
+        { status: "active", stop_reason: null, manual: true },
+      ]);
+      expect((await db.pool.query("SELECT count(*)::int AS n FROM enrollment_touch t JOIN enrollment e ON e.id = t.enrollment_id WHERE e.manual AND t.status = 'pending'")).rows[0].n).toBe(3);
+
       // 10. The keyboard alone gets around: focus the navigation, Enter, Tab into the form.
       await app().getByRole("link", { name: "Settings", exact: true }).first().focus();
       await page.keyboard.press("Enter");
@@ -276,6 +327,40 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin in a real browser", () => {
       await page.keyboard.press("Enter");
       await app().getByLabel("Send after the job is completed").waitFor();
 
+      expect(consoleErrors).toEqual([]);
+    }, 240_000);
+
+    it("every admin page: a title, one h1, ordered headings, no serious or critical axe violations, no sideways scrolling on a phone", async () => {
+      const frame = () => page.frames().find((f) => new URL(f.url()).pathname.startsWith("/app"))!;
+      const findings: AxeFinding[] = [];
+      const layout: string[] = [];
+      const pages = ["Home", "Campaigns", "Templates", "Jobs", "Feedback", "Analytics", "Data requests", "Settings", "Outbox"];
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+        for (const label of pages) {
+          // On a phone the navigation sits behind the top bar's menu button.
+          if (width === 390) {
+            await app().getByRole("button", { name: /toggle menu/i }).first().click();
+          }
+          await nav(label);
+          await app().getByRole("heading", { level: 1 }).first().waitFor();
+          await page.waitForTimeout(500);
+          const name = `${label} @${width}`;
+          findings.push(...(await seriousViolations(frame(), name)));
+          const s = await structure(frame());
+          if (!s.title) layout.push(`${name}: no document title`);
+          if (s.h1 !== 1) layout.push(`${name}: ${s.h1} h1 elements`);
+          if (s.main < 1) layout.push(`${name}: no main landmark`);
+          for (const skip of s.skipped) layout.push(`${name}: heading levels skip ${skip}`);
+          if (width === 390) {
+            for (const o of await overflowingElements(frame())) layout.push(`${name}: ${o}`);
+            await shot(`phone-${label.toLowerCase().replace(/\s+/g, "-")}`);
+          }
+        }
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+      expect(findings.map((f) => `${f.page}: ${f.id} (${f.impact}) ${f.help} — ${f.targets.join(", ")}`)).toEqual([]);
+      expect(layout).toEqual([]);
       expect(consoleErrors).toEqual([]);
     }, 240_000);
   });
@@ -345,6 +430,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin in a real browser", () => {
       await page.getByText(`Kudos · ${ACCOUNT.name}`).waitFor();
       await page.getByText("Standard").first().waitFor();
       expect(page.frames()).toHaveLength(1);
+      await nav("Campaigns");
+      await page.getByRole("heading", { name: "Campaigns" }).first().waitFor();
       await shot("admin-standalone-campaigns");
 
       // 2. Manage App in Jobber: the browser arrives with a fresh code for the Manage App URL. The
@@ -411,6 +498,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin in a real browser", () => {
       await page.getByText(CUSTOMER_EMAIL).first().waitFor();
       const text = (await db.pool.query("SELECT text FROM outbox_message")).rows[0].text as string;
       const reviewLink = text.match(/http:\/\/127\.0\.0\.1:\d+\/r\/[\w.-]+/)![0];
+      await page.getByRole("button", { name: "Show email" }).first().click();
       const reviewButton = page.frameLocator("iframe").first().getByRole("link", { name: "Leave a review" });
       expect(await reviewButton.getAttribute("href")).toBe(reviewLink);
       await reviewButton.waitFor({ state: "visible" });

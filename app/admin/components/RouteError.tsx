@@ -105,7 +105,7 @@ export function AdminErrorPage() {
 
   const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : "Something went wrong";
   return (
-    <Page title={title} backAction={{ content: "Campaigns", url: "/app" }}>
+    <Page title={title} backAction={{ content: "Home", url: "/app" }}>
       <Card>
         <BlockStack gap="200">
           <Text as="p">

@@ -1,7 +1,8 @@
 // Template editor: name, channel (new templates only), subject and body, a variable menu that
-// inserts {{name}} at the cursor, and a live preview with sample data as the customer would see
-// it (the same renderers the engine sends with, under the merchant's own business name, so the
-// SMS name prefix and the segment count are those of the text that will be sent).
+// inserts {{name}} at the cursor, and a live preview as the customer would see it (the same
+// renderers the engine sends with, under the merchant's own business name, address, phone and
+// review link, so the SMS name prefix and the text count are those of the text that will be
+// sent), for a sample customer or one of the business's recent customers.
 import {
   ActionList,
   Banner,
@@ -18,8 +19,18 @@ import {
   Text,
   TextField,
 } from "@shopify/polaris";
+import { useFetcher, useLocation } from "@remix-run/react";
 import { useMemo, useState } from "react";
-import { previewRenderContext, renderEmail, renderSms, smsSegments, TEMPLATE_VARIABLES, type RenderContext } from "~/engine/render";
+import {
+  customerName,
+  smsCounterText,
+  templatePreviewContext,
+  type PreviewBusiness,
+  type PreviewCustomer,
+  type PreviewCustomerOption,
+} from "~/admin/preview";
+import { useResultToast } from "~/admin/toast";
+import { renderEmail, renderSms, smsSegments, TEMPLATE_VARIABLES, type RenderContext } from "~/engine/render";
 import { SmsBubble } from "./SmsBubble";
 
 export type TemplateChannel = "email" | "sms";
@@ -121,14 +132,13 @@ function SmsPreview({ body, context }: { body: string; context: RenderContext })
     <BlockStack gap="300">
       <SmsBubble from={context.business.name} body={rendered.body} />
       <Text as="p" tone="subdued">
-        {info.segments} {info.segments === 1 ? "segment" : "segments"} · {info.encoding} · {info.units} of{" "}
-        {info.unitsPerSegment * info.segments} characters used
+        {smsCounterText(rendered.body)}
       </Text>
       {info.segments > 2 ? (
-        <Banner tone="warning" title={`This text is ${info.segments} segments long`}>
+        <Banner tone="warning" title={`This message is sent as ${info.segments} texts`}>
           <p>
-            Carriers bill every segment, and long texts can arrive split. Keep it to 2 segments or fewer
-            {info.encoding === "UCS-2" ? ": emoji and some symbols switch the whole text to a shorter segment size" : ""}.
+            Carriers bill every text, and long messages can arrive split. Keep it to 2 texts or fewer
+            {info.encoding === "UCS-2" ? ": emoji and some symbols make each text shorter" : ""}.
           </p>
         </Banner>
       ) : null}
@@ -140,6 +150,19 @@ function SmsPreview({ body, context }: { body: string; context: RenderContext })
   );
 }
 
+/** Sends what is in the editor now (saved or not) to the merchant's own address or number (POST /app/test-send). */
+function SendTestButton({ channel, subject, body }: { channel: TemplateChannel; subject: string; body: string }) {
+  const fetcher = useFetcher<{ ok: boolean; message: string }>();
+  useResultToast(fetcher.state === "idle" ? fetcher.data : undefined);
+  return (
+    <InlineStack>
+      <Button loading={fetcher.state !== "idle"} onClick={() => fetcher.submit({ channel, subject, body }, { method: "post", action: "/app/test-send" })}>
+        Send test to myself
+      </Button>
+    </InlineStack>
+  );
+}
+
 export function TemplateEditor({
   values,
   onChange,
@@ -147,6 +170,8 @@ export function TemplateEditor({
   readOnly,
   channelEditable,
   businessName,
+  previewBusiness,
+  customers = [],
 }: {
   values: TemplateValues;
   onChange(next: TemplateValues, field: keyof TemplateValues): void;
@@ -155,9 +180,27 @@ export function TemplateEditor({
   channelEditable: boolean;
   /** The merchant's business name: the preview renders under it, as the send will. */
   businessName?: string;
+  /** The business's own address, phone and review link (preview.server.ts), for the preview. */
+  previewBusiness?: PreviewBusiness;
+  /** The business's recent customers the preview can be shown for. */
+  customers?: PreviewCustomerOption[];
 }) {
   const [target, setTarget] = useState<Field>("body");
-  const context = useMemo(() => previewRenderContext(businessName), [businessName]);
+  // A real customer's names and job come from the page's loader (?customer=<id>, 404 unless the
+  // customer is this business's); the preview waits for them, then re-renders.
+  const [customerId, setCustomerId] = useState("");
+  const customerFetcher = useFetcher<{ previewCustomer?: PreviewCustomer | null }>();
+  const location = useLocation();
+  const loaded = customerFetcher.data?.previewCustomer;
+  const customer = customerId && loaded?.id === customerId ? loaded : null;
+  const chooseCustomer = (id: string) => {
+    setCustomerId(id);
+    if (!id) return;
+    const params = new URLSearchParams(location.search);
+    params.set("customer", id);
+    customerFetcher.load(`${location.pathname}?${params}`);
+  };
+  const context = useMemo(() => templatePreviewContext(previewBusiness, businessName, customer), [previewBusiness, businessName, customer]);
   const field: Field = values.channel === "sms" ? "body" : target;
 
   const insert = (token: string) => {
@@ -244,15 +287,39 @@ export function TemplateEditor({
             <Text as="h2" variant="headingMd">
               Preview
             </Text>
+            {customers.length ? (
+              <Select
+                label="Preview for"
+                options={[{ label: "A sample customer", value: "" }, ...customers.map((c) => ({ label: c.label, value: c.id }))]}
+                value={customerId}
+                onChange={chooseCustomer}
+                helpText="Your 10 most recent customers: see the message with their name and job."
+              />
+            ) : null}
             <Text as="p" tone="subdued">
-              With sample data: {context.customer.firstName} {context.customer.lastName}, a {context.serviceType} for{" "}
-              {context.business.name}.
+              {customer
+                ? `For ${customerName(customer) || "a customer without a name"}, after their ${customer.serviceType?.trim() || "latest job"}, from ${context.business.name}.`
+                : customerId
+                  ? "Loading the customer…"
+                  : `With sample data: ${context.customer.firstName} ${context.customer.lastName}, a ${context.serviceType} for ${context.business.name}.`}
             </Text>
+            {previewBusiness && !previewBusiness.reviewUrl ? (
+              <Banner tone="warning">Add your review page in Settings: until then the review link has nowhere to send customers.</Banner>
+            ) : null}
+            {previewBusiness && values.channel === "email" && !previewBusiness.physicalAddress ? (
+              <Banner tone="warning">Add your mailing address in Settings: emails are not sent without it.</Banner>
+            ) : null}
             {values.channel === "email" ? (
               <EmailPreview subject={values.subject} body={values.body} context={context} />
             ) : (
               <SmsPreview body={values.body} context={context} />
             )}
+            {previewBusiness?.reviewUrl ? (
+              <Text as="p" tone="subdued" breakWord>
+                The review link opens {previewBusiness.reviewUrl}, through Kudos so the click is counted.
+              </Text>
+            ) : null}
+            <SendTestButton channel={values.channel} subject={values.subject} body={values.body} />
           </BlockStack>
         </Card>
       </Layout.Section>

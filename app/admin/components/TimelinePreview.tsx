@@ -1,10 +1,14 @@
 // When each touch would go out for a job completed now (computed on the server: the domain's
-// schedule and quiet hours), with the deferral when a time falls outside the sending window.
-import { Badge, BlockStack, Box, Card, InlineStack, Text } from "@shopify/polaris";
+// schedule and quiet hours), with the deferral when a time falls outside the sending window; for
+// any customer in the business's time zone, or for one of its recent customers in theirs.
+import { Badge, BlockStack, Box, Card, InlineStack, Select, Text } from "@shopify/polaris";
 import { channelLabel, delayLabel } from "../labels";
+import type { PreviewCustomerOption } from "../preview";
 
 export interface TimelineView {
   timezone: string;
+  customerName?: string | null;
+  timezoneFromCustomer?: boolean;
   completedLabel: string;
   windowLabel: string;
   overrideHours: number | null;
@@ -23,22 +27,44 @@ export function TimelinePreview({
   timeline,
   serviceType,
   stale,
+  customers = [],
+  customerId = "",
+  onCustomerChange,
 }: {
   timeline: TimelineView;
   serviceType: string | null;
   /** The touches being edited have a problem: this is the last valid timeline. */
   stale: boolean;
+  /** The business's recent customers the timeline can be shown for. */
+  customers?: PreviewCustomerOption[];
+  customerId?: string;
+  onCustomerChange?(id: string): void;
 }) {
+  const waiting = customerId !== "" && !timeline.customerName;
   return (
     <Card>
       <BlockStack gap="300">
         <Text as="h2" variant="headingMd">
           Timeline
         </Text>
+        {customers.length && onCustomerChange ? (
+          <Select
+            label="Timeline for"
+            options={[{ label: "Any customer", value: "" }, ...customers.map((c) => ({ label: c.label, value: c.id }))]}
+            value={customerId}
+            onChange={onCustomerChange}
+          />
+        ) : null}
         <Text as="p" tone="subdued">
-          For a job completed now ({timeline.completedLabel}), in {timeline.timezone}. Messages go out only between{" "}
-          {timeline.windowLabel} local time.
+          {timeline.customerName ? `For ${timeline.customerName}, if their job was completed now` : "For a job completed now"} (
+          {timeline.completedLabel}), in {timeline.timezone}
+          {timeline.customerName ? (timeline.timezoneFromCustomer ? " (their time zone)" : " (yours: theirs is unknown)") : ""}. Messages go out only between {timeline.windowLabel} local time.
         </Text>
+        {waiting && !stale ? (
+          <Text as="p" tone="subdued">
+            Updating the timeline…
+          </Text>
+        ) : null}
         {stale ? (
           <Text as="p" tone="caution">
             Fix the highlighted delays to update the timeline.

@@ -11,13 +11,17 @@
 // place (a HOT update, helped by the table's fillfactor 80) instead of adding entries to every
 // index of the table. Rows still leased are skipped by the filter: at most processors × batch
 // of them sit at the head of the index. The lease token proves ownership when results are written.
+//
+// A campaign's enrollments are sent while it is active, or after another campaign replaced it
+// (retired_at set: no new jobs, but its customers finish their sequence). Pausing or deleting a
+// campaign stops its enrollments; the join keeps that true even for a row that escaped the stop.
 import type pg from "pg";
 
 export const CLAIM_SQL = `
 WITH due AS (
   SELECT e.id
     FROM enrollment e
-    JOIN campaign c ON c.id = e.campaign_id AND c.status = 'active' AND c.deleted_at IS NULL
+    JOIN campaign c ON c.id = e.campaign_id AND (c.status = 'active' OR c.retired_at IS NOT NULL) AND c.deleted_at IS NULL
    WHERE e.status = 'active'
      AND e.next_due_at <= $1
      AND (e.lease_expires_at IS NULL OR e.lease_expires_at <= $1)

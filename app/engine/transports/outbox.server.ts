@@ -164,7 +164,57 @@ export async function listOutbox(db: Db, options: { businessId?: string; limit?:
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: limit,
   });
-  return rows.map((r) => ({
+  return rows.map(toEntry);
+}
+
+/** `s` as a LIKE pattern matching itself only: %, _ and the escape character (a backslash) escaped. */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, "\\$&");
+}
+
+/**
+ * One page of a business's outbox, newest first, and how many messages match in all: the
+ * recipient filter is a case-insensitive substring match on the address or number (ILIKE, with
+ * the search's own wildcards escaped). Both statements read outbox_message_business_id_created_at_idx
+ * (business_id, created_at): the business's rows in order, the filter applied to them.
+ */
+export async function pageOutbox(
+  db: Db,
+  options: { businessId: string; recipient?: string | null; page: number; pageSize: number },
+): Promise<{ entries: OutboxEntry[]; total: number }> {
+  const where = {
+    businessId: options.businessId,
+    ...(options.recipient ? { to: { contains: escapeLike(options.recipient), mode: "insensitive" as const } } : {}),
+  };
+  const [rows, total] = await Promise.all([
+    db.outboxMessage.findMany({
+      where,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      skip: (options.page - 1) * options.pageSize,
+      take: options.pageSize,
+    }),
+    db.outboxMessage.count({ where }),
+  ]);
+  return { entries: rows.map(toEntry), total };
+}
+
+function toEntry(r: {
+  id: string;
+  businessId: string;
+  channel: "email" | "sms";
+  idempotencyKey: string;
+  to: string;
+  from: string;
+  replyTo: string | null;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  headers: unknown;
+  tags: unknown;
+  segments: number | null;
+  createdAt: Date;
+}): OutboxEntry {
+  return {
     id: r.id,
     providerMessageId: `${OUTBOX_ID_PREFIX}${r.id}`,
     businessId: r.businessId,
@@ -180,7 +230,7 @@ export async function listOutbox(db: Db, options: { businessId?: string; limit?:
     tags: stringRecord(r.tags),
     segments: r.segments,
     createdAt: r.createdAt,
-  }));
+  };
 }
 
 function stringRecord(json: unknown): Record<string, string> {
