@@ -40,16 +40,18 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   }, [location.key, location.search, show]);
 
   // Polaris 13's Toast renders its close button with an icon and no accessible name (axe:
-  // button-name, critical); name it once it is in the document.
+  // button-name, critical): name each one as soon as Polaris puts it in the document.
   useEffect(() => {
-    if (!toast) return;
-    const frame = requestAnimationFrame(() => {
+    const name = () => {
       for (const b of document.querySelectorAll<HTMLButtonElement>(".Polaris-Frame-Toast__CloseButton:not([aria-label])")) {
         b.setAttribute("aria-label", "Dismiss notification");
       }
-    });
-    return () => cancelAnimationFrame(frame);
-  }, [toast]);
+    };
+    name();
+    const observer = new MutationObserver(name);
+    observer.observe(document.body, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, []);
 
   return (
     <ToastContext.Provider value={api}>
