@@ -4,7 +4,7 @@
 // it inside the transaction that records the cause. It lives with the engine's SQL because the
 // touch processor stops enrollments too (Twilio 21610); the domain re-exports it.
 // Index use, by target: enrollment primary key (ids); enrollment (campaign_id, enrolled_at),
-// (customer_id, enrolled_at), unique (job_id), or (business_id, enrolled_at) for all of a business;
+// (customer_id, enrolled_at), (job_id), or (business_id, enrolled_at) for all of a business;
 // enrollment_touch primary key (enrollment_id, position) for the pending touches.
 import { Prisma, type PrismaClient, type StopReason } from "~/generated/prisma/client";
 
